@@ -42,6 +42,7 @@ export interface StructureDefinition {
   abstract: boolean;
   derivation?: 'specialization' | 'constraint';
   baseDefinition?: string;
+  fhirVersion?: string;
   snapshot: { element: ElementDefinition[] };
 }
 
@@ -76,7 +77,8 @@ export function baseStructureDefinitions(): StructureDefinition[] {
 /** The names of the concrete R4 resource types (Patient, Observation, ... ; not Resource or DomainResource). */
 export function r4ResourceTypeNames(): string[] {
   return baseStructureDefinitions()
-    .filter((sd) => sd.kind === 'resource' && !sd.abstract && sd.derivation === 'specialization')
+    // the package also carries a few later-version types (R4B's SubscriptionStatus); R4 is 4.0.1 only
+    .filter((sd) => sd.kind === 'resource' && !sd.abstract && sd.derivation === 'specialization' && sd.fhirVersion === '4.0.1')
     .map((sd) => sd.type)
     .sort();
 }

@@ -1,0 +1,64 @@
+// Wires the request pipeline: authentication guard, FHIR controller, interactions, storage, validation.
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { AuthenticationGuard } from './auth/authentication.guard';
+import { BearerTokenResolver } from './auth/bearer-token.resolver';
+import { PrincipalResolver } from './auth/fhir-principal';
+import { AppConfig, APP_CONFIG } from './config/app.config';
+import { CapabilitiesService } from './conformance/capabilities.service';
+import { ConformanceRegistry } from './conformance/conformance.registry';
+import { databaseProviders, DatabaseLifecycle } from './database/database.providers';
+import { FhirController } from './http/fhir.controller';
+import { ResourceTypeGate } from './http/resource-type.gate';
+import { CreateInteraction } from './interactions/create.interaction';
+import { DeleteInteraction } from './interactions/delete.interaction';
+import { HistoryInteraction } from './interactions/history.interaction';
+import { PatchInteraction } from './interactions/patch.interaction';
+import { ReadInteraction } from './interactions/read.interaction';
+import { ResourceBodyChecker } from './interactions/resource-body';
+import { SearchTypeInteraction } from './interactions/search-type.interaction';
+import { UpdateInteraction } from './interactions/update.interaction';
+import { VreadInteraction } from './interactions/vread.interaction';
+import { AllExceptionsFilter } from './outcome/all-exceptions.filter';
+import { SearchIndexWriter } from './search/search-index.writer';
+import { SearchIndexer } from './search/search.indexer';
+import { HistoryRepository } from './storage/history.repository';
+import { ResourceRepository } from './storage/resource.repository';
+import { SearchRepository } from './storage/search.repository';
+import { ResourceValidator } from './validation/resource.validator';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      controllers: [FhirController],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: ConformanceRegistry, useFactory: () => ConformanceRegistry.load(config.profilesDir) },
+        { provide: PrincipalResolver, useClass: BearerTokenResolver },
+        { provide: APP_GUARD, useClass: AuthenticationGuard },
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        ...databaseProviders,
+        DatabaseLifecycle,
+        CapabilitiesService,
+        ResourceTypeGate,
+        ResourceValidator,
+        ResourceBodyChecker,
+        SearchIndexer,
+        SearchIndexWriter,
+        ResourceRepository,
+        HistoryRepository,
+        SearchRepository,
+        ReadInteraction,
+        VreadInteraction,
+        CreateInteraction,
+        UpdateInteraction,
+        PatchInteraction,
+        DeleteInteraction,
+        HistoryInteraction,
+        SearchTypeInteraction,
+      ],
+    };
+  }
+}

@@ -1,0 +1,117 @@
+// Reads and validates the environment once at boot; every bad value is reported with its own message.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export interface AppConfig {
+  port: number;
+  host: string;
+  databaseUrl?: string;
+  dataDir: string;
+  publicUrl: string;
+  /** FHIR base URL, derived from PUBLIC_URL: never from request headers. */
+  fhirBaseUrl: string;
+  bodyLimitBytes: number;
+  jsonMaxDepth: number;
+  updateCreate: boolean;
+  defaultPageSize: number;
+  maxPageSize: number;
+  profilesDir: string;
+  logLevel: 'error' | 'warn' | 'log' | 'debug';
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number, problems: string[]): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < min || Number(raw) > max) {
+    problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+    return fallback;
+  }
+  return Number(raw);
+}
+
+function bool(env: Env, name: string, fallback: boolean, problems: string[]): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(true|1|yes)$/i.test(raw)) return true;
+  if (/^(false|0|no)$/i.test(raw)) return false;
+  problems.push(`${name} must be true or false (got "${raw}")`);
+  return fallback;
+}
+
+function databaseUrl(env: Env, problems: string[]): string | undefined {
+  const raw = env.DATABASE_URL;
+  if (raw === undefined || raw === '') return undefined;
+  try {
+    const url = new URL(raw);
+    if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new Error('scheme');
+    if (!url.hostname) throw new Error('host');
+  } catch {
+    problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL with a host (value not shown)');
+  }
+  return raw;
+}
+
+function publicUrl(env: Env, port: number, problems: string[]): string {
+  const raw = env.PUBLIC_URL;
+  if (raw === undefined || raw === '') return `http://localhost:${port}`;
+  try {
+    const url = new URL(raw);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');
+    if (url.search || url.hash) throw new Error('query');
+    return url.toString().replace(/\/+$/, '');
+  } catch {
+    problems.push(`PUBLIC_URL must be an absolute http(s) URL without query or fragment (got "${raw}")`);
+    return `http://localhost:${port}`;
+  }
+}
+
+/** The folder holding package.json, found from this file whether it runs from src/ or dist/. */
+export function packageRoot(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) return process.cwd();
+    dir = parent;
+  }
+  return dir;
+}
+
+const LOG_LEVELS = ['error', 'warn', 'log', 'debug'] as const;
+
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): AppConfig {
+  const problems: string[] = [];
+  const port = integer(env, 'PORT', 8080, 0, 65535, problems);
+  const base = publicUrl(env, port, problems);
+  const defaultPageSize = integer(env, 'FHIR_DEFAULT_PAGE_SIZE', 20, 1, 1000, problems);
+  const maxPageSize = integer(env, 'FHIR_MAX_PAGE_SIZE', 1000, 1, 10000, problems);
+  if (defaultPageSize > maxPageSize) problems.push('FHIR_DEFAULT_PAGE_SIZE must not exceed FHIR_MAX_PAGE_SIZE');
+  const logLevel = (env.LOG_LEVEL ?? 'log') as AppConfig['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${env.LOG_LEVEL}")`);
+  const config: AppConfig = {
+    port,
+    host: env.HOST || '0.0.0.0',
+    databaseUrl: databaseUrl(env, problems),
+    dataDir: path.resolve(cwd, env.DATA_DIR || '.data'),
+    publicUrl: base,
+    fhirBaseUrl: `${base}/fhir`,
+    bodyLimitBytes: integer(env, 'FHIR_BODY_LIMIT_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024, problems),
+    jsonMaxDepth: integer(env, 'FHIR_JSON_MAX_DEPTH', 64, 8, 1000, problems),
+    updateCreate: bool(env, 'FHIR_UPDATE_CREATE', false, problems),
+    defaultPageSize,
+    maxPageSize,
+    profilesDir: env.FHIR_PROFILES_DIR ? path.resolve(cwd, env.FHIR_PROFILES_DIR) : path.join(packageRoot(), 'fhir-profiles'),
+    logLevel,
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

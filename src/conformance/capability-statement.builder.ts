@@ -1,0 +1,61 @@
+// Builds the CapabilityStatement from what is registered: never written by hand.
+// https://hl7.org/fhir/R4/capabilitystatement.html
+import { AppConfig } from '../config/app.config';
+import { ConformanceRegistry, Interaction } from './conformance.registry';
+
+export const SERVER_NAME = 'FHIR Server';
+export const SERVER_VERSION = '0.1.0';
+
+// The search parameters every type answers to in this release, with their definitions.
+const COMMON_SEARCH_PARAMS = [
+  { name: '_id', definition: 'http://hl7.org/fhir/SearchParameter/Resource-id', type: 'token', documentation: 'Logical id of the resource' },
+];
+
+const INTERACTION_DOCS: Partial<Record<Interaction, string>> = {
+  update: 'If-Match with a stale version answers 412',
+  patch: 'JSON Patch (application/json-patch+json); the result is validated',
+};
+
+export function buildCapabilityStatement(registry: ConformanceRegistry, config: AppConfig, startedAt: Date): Record<string, unknown> {
+  const resource = registry.resourceTypes.map((type) => {
+    const interactions = registry.interactions(type);
+    const entry: Record<string, unknown> = {
+      type,
+      profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
+      interaction: interactions
+        .map((code) => (INTERACTION_DOCS[code] ? { code, documentation: INTERACTION_DOCS[code] } : { code })),
+      versioning: 'versioned-update',
+      readHistory: interactions.includes('vread'),
+      updateCreate: config.updateCreate,
+      conditionalCreate: false,
+      conditionalRead: 'not-supported',
+      conditionalUpdate: false,
+      conditionalDelete: 'not-supported',
+    };
+    if (interactions.includes('search-type')) entry.searchParam = COMMON_SEARCH_PARAMS;
+    return entry;
+  });
+  return {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: startedAt.toISOString(),
+    publisher: SERVER_NAME,
+    kind: 'instance',
+    software: { name: SERVER_NAME, version: SERVER_VERSION },
+    implementation: { description: 'FHIR R4 server', url: config.fhirBaseUrl },
+    fhirVersion: '4.0.1',
+    format: ['application/fhir+json', 'application/json'],
+    patchFormat: ['application/json-patch+json'],
+    rest: [
+      {
+        mode: 'server',
+        security: {
+          cors: false,
+          description: 'Every interaction except reading this statement requires a bearer token.',
+        },
+        resource,
+        interaction: [{ code: 'history-system' }],
+      },
+    ],
+  };
+}

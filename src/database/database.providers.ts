@@ -1,0 +1,64 @@
+// The DataSource: on DATABASE_URL when given, else on an embedded PostgreSQL this process starts and stops.
+import { Inject, Injectable, Logger, OnApplicationShutdown, Provider } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AppConfig, APP_CONFIG } from '../config/app.config';
+import { RunningDatabase, startEmbeddedPostgres } from './embedded-postgres.launcher';
+import { InitialSchema1700000000000 } from './migrations/1700000000000-initial-schema';
+
+export const RUNNING_DATABASE = Symbol('RUNNING_DATABASE');
+
+export const MIGRATIONS = [InitialSchema1700000000000];
+
+export function createDataSource(url: string): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'schema_migrations',
+    synchronize: false,
+    logging: false,
+    extra: { max: 20, application_name: 'fhir-server' },
+  });
+}
+
+export const databaseProviders: Provider[] = [
+  {
+    provide: RUNNING_DATABASE,
+    inject: [APP_CONFIG],
+    useFactory: async (config: AppConfig): Promise<RunningDatabase> =>
+      config.databaseUrl ? { url: config.databaseUrl, stop: async () => undefined } : startEmbeddedPostgres(config.dataDir),
+  },
+  {
+    provide: DataSource,
+    inject: [RUNNING_DATABASE],
+    useFactory: async (db: RunningDatabase): Promise<DataSource> => {
+      const dataSource = createDataSource(db.url);
+      try {
+        await dataSource.initialize();
+        await dataSource.runMigrations({ transaction: 'each' });
+      } catch (err) {
+        if (dataSource.isInitialized) await dataSource.destroy();
+        await db.stop();
+        throw err;
+      }
+      return dataSource;
+    },
+  },
+];
+
+/** Closes the pool first, then stops the embedded PostgreSQL, so no connection is cut mid-query. */
+@Injectable()
+export class DatabaseLifecycle implements OnApplicationShutdown {
+  private readonly logger = new Logger('Database');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(RUNNING_DATABASE) private readonly db: RunningDatabase,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    await this.db.stop();
+    this.logger.log('Database closed');
+  }
+}

@@ -1,0 +1,126 @@
+// The one FHIR REST controller, keyed on :type: routes map to interactions, nothing else happens here.
+// https://hl7.org/fhir/R4/http.html
+import { Controller, Delete, Get, Patch, Post, Put, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Public } from '../auth/public.decorator';
+import { CapabilitiesService } from '../conformance/capabilities.service';
+import { Interaction } from '../conformance/conformance.registry';
+import { CreateInteraction } from '../interactions/create.interaction';
+import { DeleteInteraction } from '../interactions/delete.interaction';
+import { HistoryInteraction } from '../interactions/history.interaction';
+import { Query } from '../interactions/paging';
+import { PatchInteraction } from '../interactions/patch.interaction';
+import { ReadInteraction } from '../interactions/read.interaction';
+import { SearchTypeInteraction } from '../interactions/search-type.interaction';
+import { UpdateInteraction } from '../interactions/update.interaction';
+import { VreadInteraction } from '../interactions/vread.interaction';
+import { FhirResult } from '../outcome/fhir-result';
+import { FhirError } from '../outcome/operation-outcome';
+import { negotiate } from './content-negotiation';
+import { sendResult } from './fhir-reply';
+import { FormBody } from './json-body.parser';
+import { ResourceTypeGate } from './resource-type.gate';
+
+type Params = { type: string; id: string; vid: string };
+type Request = FastifyRequest<{ Params: Params; Querystring: Query }>;
+
+@Controller('fhir')
+export class FhirController {
+  constructor(
+    private readonly gate: ResourceTypeGate,
+    private readonly capabilities: CapabilitiesService,
+    private readonly readInteraction: ReadInteraction,
+    private readonly vreadInteraction: VreadInteraction,
+    private readonly createInteraction: CreateInteraction,
+    private readonly updateInteraction: UpdateInteraction,
+    private readonly patchInteraction: PatchInteraction,
+    private readonly deleteInteraction: DeleteInteraction,
+    private readonly historyInteraction: HistoryInteraction,
+    private readonly searchInteraction: SearchTypeInteraction,
+  ) {}
+
+  /** Negotiates the format first, so a client that accepts nothing we speak gets 406 before any work. */
+  private async run(req: Request, reply: FastifyReply, work: () => Promise<FhirResult>): Promise<void> {
+    const format = negotiate(req.query, req.headers.accept);
+    sendResult(reply, await work(), format);
+  }
+
+  private typed(req: Request, reply: FastifyReply, interaction: Interaction, work: (type: string) => Promise<FhirResult>) {
+    return this.run(req, reply, async () => {
+      this.gate.require(req.params.type, interaction);
+      return work(req.params.type);
+    });
+  }
+
+  @Public()
+  @Get('metadata')
+  metadata(@Req() req: Request, @Res() reply: FastifyReply) {
+    return this.run(req, reply, async () => ({ status: 200, body: this.capabilities.statement }));
+  }
+
+  @Get('_history')
+  historySystem(@Req() req: Request, @Res() reply: FastifyReply) {
+    return this.run(req, reply, () => this.historyInteraction.execute(req.query));
+  }
+
+  @Get(':type')
+  search(@Req() req: Request, @Res() reply: FastifyReply) {
+    return this.typed(req, reply, 'search-type', (type) => this.searchInteraction.execute(type, req.query, req.headers));
+  }
+
+  @Post(':type/_search')
+  searchPost(@Req() req: Request, @Res() reply: FastifyReply) {
+    return this.typed(req, reply, 'search-type', (type) => {
+      if (req.body !== undefined && !(req.body instanceof FormBody)) {
+        throw FhirError.of(415, 'not-supported', 'search-body-unsupported', 'POST _search takes application/x-www-form-urlencoded parameters');
+      }
+      const merged: Query = { ...req.query };
+      for (const [k, v] of Object.entries((req.body as FormBody | undefined)?.params ?? {})) {
+        merged[k] = merged[k] === undefined ? v : ([] as string[]).concat(merged[k] as string | string[], v);
+      }
+      return this.searchInteraction.execute(type, merged, req.headers);
+    });
+  }
+
+  @Post(':type')
+  create(@Req() req: Request, @Res() reply: FastifyReply) {
+    return this.typed(req, reply, 'create', (type) => this.createInteraction.execute(type, req.body, req.headers));
+  }
+
+  @Get(':type/_history')
+  historyType(@Req() req: Request, @Res() reply: FastifyReply) {
+    return this.typed(req, reply, 'history-type', (type) => this.historyInteraction.execute(req.query, type));
+  }
+
+  @Get(':type/:id')
+  read(@Req() req: Request, @Res() reply: FastifyReply) {
+    return this.typed(req, reply, 'read', (type) => this.readInteraction.execute(type, req.params.id, req.headers));
+  }
+
+  @Put(':type/:id')
+  update(@Req() req: Request, @Res() reply: FastifyReply) {
+    return this.typed(req, reply, 'update', (type) => this.updateInteraction.execute(type, req.params.id, req.body, req.headers));
+  }
+
+  @Patch(':type/:id')
+  patch(@Req() req: Request, @Res() reply: FastifyReply) {
+    return this.typed(req, reply, 'patch', (type) =>
+      this.patchInteraction.execute(type, req.params.id, req.headers['content-type'], req.body, req.headers));
+  }
+
+  @Delete(':type/:id')
+  delete(@Req() req: Request, @Res() reply: FastifyReply) {
+    return this.typed(req, reply, 'delete', (type) => this.deleteInteraction.execute(type, req.params.id, req.headers));
+  }
+
+  @Get(':type/:id/_history')
+  historyInstance(@Req() req: Request, @Res() reply: FastifyReply) {
+    return this.typed(req, reply, 'history-instance', (type) => this.historyInteraction.execute(req.query, type, req.params.id));
+  }
+
+  @Get(':type/:id/_history/:vid')
+  vread(@Req() req: Request, @Res() reply: FastifyReply) {
+    return this.typed(req, reply, 'vread', (type) =>
+      this.vreadInteraction.execute(type, req.params.id, req.params.vid, req.headers));
+  }
+}

@@ -1,0 +1,36 @@
+// Fastify set-up shared by the server and the tests: body parsers, limits, request ids, response headers.
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomUUID } from 'node:crypto';
+import { AppConfig } from '../config/app.config';
+import { FhirError } from '../outcome/operation-outcome';
+import { FormBody, JSON_MEDIA_TYPES, parseJsonBody } from './json-body.parser';
+
+export function fastifyOptions(config: AppConfig) {
+  return {
+    bodyLimit: config.bodyLimitBytes,
+    // Request ids are ours: a client-supplied id is never trusted into logs.
+    genReqId: () => randomUUID(),
+    requestIdHeader: false as const,
+    trustProxy: false,
+    logger: false,
+    routerOptions: { ignoreTrailingSlash: false, caseSensitive: true, maxParamLength: 200 },
+  };
+}
+
+export function configureHttp(app: NestFastifyApplication, config: AppConfig): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser(JSON_MEDIA_TYPES, { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string, config.jsonMaxDepth));
+    } catch (err) {
+      done(err as FhirError, undefined);
+    }
+  });
+  fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    done(null, FormBody.parse(body as string));
+  });
+  fastify.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+}

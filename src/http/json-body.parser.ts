@@ -1,0 +1,55 @@
+// Body parsing for the JSON media types FHIR uses; everything else is refused with 415 by the framework.
+// https://hl7.org/fhir/R4/http.html#mime-type
+import { FhirError } from '../outcome/operation-outcome';
+
+export const JSON_MEDIA_TYPES = ['application/fhir+json', 'application/json', 'application/json-patch+json'];
+export const XML_MEDIA_TYPES = ['application/fhir+xml', 'application/xml', 'text/xml'];
+
+/**
+ * Nesting depth of a JSON text, counted without parsing so that a hostile body never reaches JSON.parse's
+ * recursion. Brackets inside strings are skipped.
+ */
+export function jsonDepthExceeds(text: string, maxDepth: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash escapes the next character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > maxDepth) return true;
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+export function parseJsonBody(text: string, maxDepth: number): unknown {
+  if (text.trim() === '') return undefined;
+  if (jsonDepthExceeds(text, maxDepth)) {
+    throw FhirError.of(400, 'too-long', 'json-too-deep', `The JSON body is nested deeper than ${maxDepth} levels`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw FhirError.of(400, 'structure', 'malformed-json', 'The body is not well-formed JSON');
+  }
+}
+
+/** Parameters of a form-encoded POST _search, kept apart from JSON bodies so no handler mistakes one for the other. */
+export class FormBody {
+  constructor(readonly params: Record<string, string | string[]>) {}
+
+  static parse(text: string): FormBody {
+    const params: Record<string, string | string[]> = {};
+    for (const [k, v] of new URLSearchParams(text)) {
+      const prior = params[k];
+      params[k] = prior === undefined ? v : ([] as string[]).concat(prior, v);
+    }
+    return new FormBody(params);
+  }
+}

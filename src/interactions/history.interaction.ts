@@ -1,0 +1,49 @@
+// history-instance, history-type and history-system: newest first, _count, _since, keyset paging.
+// https://hl7.org/fhir/R4/http.html#history
+import { Inject, Injectable } from '@nestjs/common';
+import { AppConfig, APP_CONFIG } from '../config/app.config';
+import { bundle, BundleLink, historyEntry } from '../outcome/bundle.builder';
+import { FhirResult } from '../outcome/fhir-result';
+import { FhirError } from '../outcome/operation-outcome';
+import { HistoryRepository } from '../storage/history.repository';
+import { ResourceRepository } from '../storage/resource.repository';
+import { decodeCursor, encodeCursor, instantParam, pageSize, pageUrl, Query } from './paging';
+import { notFound } from './read.interaction';
+import { ResourceBodyChecker } from './resource-body';
+
+@Injectable()
+export class HistoryInteraction {
+  constructor(
+    private readonly history: HistoryRepository,
+    private readonly resources: ResourceRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async execute(query: Query, type?: string, id?: string): Promise<FhirResult> {
+    if (id !== undefined) {
+      ResourceBodyChecker.requireId(id);
+      if (!(await this.resources.readCurrent(type!, id))) throw notFound(type!, id);
+    }
+    const count = pageSize(query, this.config.defaultPageSize, this.config.maxPageSize);
+    const since = instantParam(query, '_since');
+    const at = instantParam(query, '_at');
+    const before = decodeCursor(query, 'h');
+    if (before !== undefined && !/^\d{1,18}$/.test(before)) {
+      throw FhirError.of(400, 'invalid', 'invalid-cursor', 'The paging cursor is not valid');
+    }
+    const { versions, hasMore } = await this.history.page({ type, id, since, at, before, count });
+    const path = [this.config.fhirBaseUrl, type, id, '_history'].filter((p) => p !== undefined).join('/');
+    const params = { _count: String(count), _since: since?.toISOString(), _at: at?.toISOString() };
+    const link: BundleLink[] = [
+      { relation: 'self', url: pageUrl(path, { ...params, _cursor: before === undefined ? undefined : encodeCursor('h', before) }) },
+      { relation: 'first', url: pageUrl(path, params) },
+    ];
+    if (hasMore) {
+      link.push({ relation: 'next', url: pageUrl(path, { ...params, _cursor: encodeCursor('h', versions[versions.length - 1].seq!) }) });
+    }
+    // Counting a whole type's or server's history is a table scan; only an instance's is cheap enough.
+    const total = id !== undefined ? await this.history.count({ type, id, since, at }) : undefined;
+    const entries = versions.map((v) => historyEntry(this.config.fhirBaseUrl, v));
+    return { status: 200, body: bundle('history', link, entries, total) };
+  }
+}

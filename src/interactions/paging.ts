@@ -1,0 +1,54 @@
+// Shared result-parameter parsing for history and search: _count, _since and the opaque page cursor.
+import { FhirError } from '../outcome/operation-outcome';
+
+export type Query = Record<string, string | string[] | undefined>;
+
+export function single(query: Query, name: string): string | undefined {
+  const v = query[name];
+  if (Array.isArray(v)) {
+    if (v.length > 1) throw FhirError.of(400, 'invalid', 'parameter-repeated', `Parameter ${name} may appear once only`);
+    return v[0];
+  }
+  return v;
+}
+
+export function pageSize(query: Query, defaultSize: number, maxSize: number): number {
+  const raw = single(query, '_count');
+  if (raw === undefined) return defaultSize;
+  if (!/^\d{1,9}$/.test(raw)) throw FhirError.of(400, 'invalid', 'invalid-count', '_count must be a whole number of 0 or more');
+  return Math.min(Number(raw), maxSize);
+}
+
+// An instant or a dateTime with at least a day: https://hl7.org/fhir/R4/datatypes.html#instant
+const INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+export function instantParam(query: Query, name: string): Date | undefined {
+  const raw = single(query, name);
+  if (raw === undefined) return undefined;
+  const date = INSTANT.test(raw) ? new Date(raw) : new Date(NaN);
+  if (Number.isNaN(date.getTime())) {
+    throw FhirError.of(400, 'invalid', 'invalid-date-parameter', `${name} must be an instant such as 2024-01-31T10:00:00Z`);
+  }
+  return date;
+}
+
+/** Cursors are opaque to clients: a prefix and a position, base64url-encoded. */
+export function encodeCursor(kind: string, position: string): string {
+  return Buffer.from(`${kind}:${position}`, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(query: Query, kind: string): string | undefined {
+  const raw = single(query, '_cursor');
+  if (raw === undefined) return undefined;
+  const text = Buffer.from(raw, 'base64url').toString('utf8');
+  if (!text.startsWith(`${kind}:`)) throw FhirError.of(400, 'invalid', 'invalid-cursor', 'The paging cursor is not valid');
+  return text.slice(kind.length + 1);
+}
+
+/** A link back to this server with the given parameters, in a stable order. */
+export function pageUrl(path: string, params: Record<string, string | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) search.append(k, v);
+  const qs = search.toString();
+  return qs ? `${path}?${qs}` : path;
+}

@@ -1,0 +1,43 @@
+// Checks that a request body is a resource of the URL's type and valid against the R4 definitions.
+import { Injectable } from '@nestjs/common';
+import { FhirError, issue } from '../outcome/operation-outcome';
+import { FhirResource } from '../storage/stored-resource';
+import { ResourceValidator } from '../validation/resource.validator';
+
+export const ID_PATTERN = /^[A-Za-z0-9\-.]{1,64}$/;
+
+@Injectable()
+export class ResourceBodyChecker {
+  constructor(private readonly validator: ResourceValidator) {}
+
+  /** The body as a resource of `type`, or a 400 that says why not. */
+  resource(body: unknown, type: string): FhirResource {
+    if (body === undefined || body === null) {
+      throw FhirError.of(400, 'required', 'body-required', 'A resource is required in the request body');
+    }
+    if (typeof body !== 'object' || Array.isArray(body)) {
+      throw FhirError.of(400, 'structure', 'body-not-resource', 'The request body must be a JSON object holding a resource');
+    }
+    const resourceType = (body as { resourceType?: unknown }).resourceType;
+    if (resourceType !== type) {
+      throw FhirError.of(400, 'invalid', 'resource-type-mismatch',
+        `The resource's resourceType (${typeof resourceType === 'string' ? resourceType : 'missing'}) does not match the URL (${type})`,
+        ['resourceType']);
+    }
+    return body as FhirResource;
+  }
+
+  /** Validates a resource as it will be stored; any error-level issue is a 400 listing every issue. */
+  validate(resource: FhirResource): void {
+    const issues = this.validator.validate(resource);
+    if (issues.some((i) => i.severity === 'error' || i.severity === 'fatal')) {
+      throw new FhirError(400, issues);
+    }
+  }
+
+  static requireId(id: string): void {
+    if (!ID_PATTERN.test(id)) {
+      throw new FhirError(400, [issue('error', 'invalid', 'invalid-id', 'The id in the URL is not a valid FHIR id')]);
+    }
+  }
+}

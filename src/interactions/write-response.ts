@@ -1,0 +1,24 @@
+// The answer to create, update and patch, shaped by Prefer: return=. https://hl7.org/fhir/R4/http.html#ops
+import { FhirResult, versionHeaders, versionLocation } from '../outcome/fhir-result';
+import { issue, outcome } from '../outcome/operation-outcome';
+import { StoredVersion } from '../storage/stored-resource';
+import { Headers, returnPreference } from './request-headers';
+
+export function writeResponse(
+  baseUrl: string,
+  stored: StoredVersion,
+  status: 200 | 201,
+  headers: Headers,
+  message: string,
+): FhirResult {
+  const out: FhirResult = {
+    status,
+    headers: { ...versionHeaders(stored), location: versionLocation(baseUrl, stored) },
+  };
+  const preference = returnPreference(headers);
+  if (preference === 'representation') out.raw = stored.content ?? undefined;
+  else if (preference === 'OperationOutcome') {
+    out.body = outcome([issue('information', 'informational', 'ok', message)]);
+  }
+  return out;
+}

@@ -1,0 +1,64 @@
+// Reads version history newest first with keyset paging on the history sequence. https://hl7.org/fhir/R4/http.html#history
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { StoredVersion } from './stored-resource';
+
+export interface HistoryQuery {
+  type?: string;
+  id?: string;
+  since?: Date;
+  at?: Date;
+  /** Only versions older than this history position (the cursor of the previous page). */
+  before?: string;
+  count: number;
+}
+
+const COLUMNS = 'seq::text AS seq, resource_type, id, version_id, last_updated, deleted, content, method';
+// The three scopes share one statement shape; NULL parameters switch their filters off.
+const FILTERS =
+  '($1::text IS NULL OR resource_type = $1) AND ($2::text IS NULL OR id = $2) AND ' +
+  '($3::timestamptz IS NULL OR last_updated >= $3) AND ($4::timestamptz IS NULL OR last_updated <= $4)';
+const SELECT_PAGE = 'SELECT ' + COLUMNS + ' FROM resource_history WHERE ' + FILTERS +
+  ' AND ($5::bigint IS NULL OR seq < $5) ORDER BY seq DESC LIMIT $6';
+const COUNT = 'SELECT count(*)::int AS total FROM resource_history WHERE ' + FILTERS;
+
+interface HistoryRow {
+  seq: string;
+  resource_type: string;
+  id: string;
+  version_id: number;
+  last_updated: Date;
+  deleted: boolean;
+  content: string | null;
+  method: string;
+}
+
+@Injectable()
+export class HistoryRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** One page of versions, and whether another page follows. */
+  async page(q: HistoryQuery): Promise<{ versions: StoredVersion[]; hasMore: boolean }> {
+    const rows = (await this.dataSource.query(SELECT_PAGE, [
+      q.type ?? null, q.id ?? null, q.since ?? null, q.at ?? null, q.before ?? null, q.count + 1,
+    ])) as HistoryRow[];
+    const versions = rows.slice(0, q.count).map((r) => ({
+      resourceType: r.resource_type,
+      id: r.id,
+      versionId: r.version_id,
+      lastUpdated: r.last_updated,
+      deleted: r.deleted,
+      content: r.content,
+      method: r.method,
+      seq: r.seq,
+    }));
+    return { versions, hasMore: rows.length > q.count };
+  }
+
+  async count(q: Omit<HistoryQuery, 'before' | 'count'>): Promise<number> {
+    const rows = (await this.dataSource.query(COUNT, [q.type ?? null, q.id ?? null, q.since ?? null, q.at ?? null])) as {
+      total: number;
+    }[];
+    return rows[0].total;
+  }
+}

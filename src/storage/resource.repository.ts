@@ -1,0 +1,129 @@
+// The versioned store: current row, history row and index rows of a resource written in one transaction.
+// https://hl7.org/fhir/R4/http.html#versioning
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { SearchIndexWriter } from '../search/search-index.writer';
+import { FhirResource, StoredVersion, withServerMeta } from './stored-resource';
+
+interface VersionRow {
+  resource_type: string;
+  id: string;
+  version_id: number;
+  last_updated: Date;
+  deleted: boolean;
+  content: string | null;
+  method?: string;
+  seq?: string;
+}
+
+function toStored(row: VersionRow): StoredVersion {
+  return {
+    resourceType: row.resource_type,
+    id: row.id,
+    versionId: row.version_id,
+    lastUpdated: row.last_updated,
+    deleted: row.deleted,
+    content: row.content,
+    method: row.method,
+    seq: row.seq,
+  };
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+const SELECT_CURRENT =
+  'SELECT resource_type, id, version_id, last_updated, deleted, content FROM resource WHERE resource_type = $1 AND id = $2';
+const SELECT_CURRENT_FOR_UPDATE = SELECT_CURRENT + ' FOR UPDATE';
+const SELECT_VERSION =
+  'SELECT resource_type, id, version_id, last_updated, deleted, content, method FROM resource_history ' +
+  'WHERE resource_type = $1 AND id = $2 AND version_id = $3';
+const UPSERT_CURRENT =
+  'INSERT INTO resource (resource_type, id, version_id, last_updated, deleted, content) VALUES ($1, $2, $3, $4, $5, $6) ' +
+  'ON CONFLICT (resource_type, id) DO UPDATE SET version_id = EXCLUDED.version_id, last_updated = EXCLUDED.last_updated, ' +
+  'deleted = EXCLUDED.deleted, content = EXCLUDED.content';
+const INSERT_CURRENT =
+  'INSERT INTO resource (resource_type, id, version_id, last_updated, deleted, content) VALUES ($1, $2, $3, $4, $5, $6)';
+const INSERT_HISTORY =
+  'INSERT INTO resource_history (resource_type, id, version_id, last_updated, method, deleted, content) ' +
+  'VALUES ($1, $2, $3, $4, $5, $6, $7)';
+
+/** What a write decides after seeing the current version (locked): the next state, or nothing to write. */
+export type WritePlan = { resource: FhirResource; method: 'PUT' | 'PATCH' } | { delete: true } | null;
+
+@Injectable()
+export class ResourceRepository {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly indexWriter: SearchIndexWriter,
+  ) {}
+
+  async readCurrent(type: string, id: string): Promise<StoredVersion | null> {
+    const rows = (await this.dataSource.query(SELECT_CURRENT, [type, id])) as VersionRow[];
+    return rows.length ? toStored(rows[0]) : null;
+  }
+
+  async readVersion(type: string, id: string, versionId: number): Promise<StoredVersion | null> {
+    const rows = (await this.dataSource.query(SELECT_VERSION, [type, id, versionId])) as VersionRow[];
+    return rows.length ? toStored(rows[0]) : null;
+  }
+
+  /** A new server-assigned id. */
+  newId(): string {
+    return randomUUID();
+  }
+
+  /** Creates a resource under `id` (from newId); the client's meta.versionId/lastUpdated are replaced. */
+  async create(id: string, resource: FhirResource): Promise<StoredVersion> {
+    return this.dataSource.transaction((em) => this.writeVersion(em, resource.resourceType, id, 1, 'POST', resource, true));
+  }
+
+  /**
+   * Locks the current version of (type, id), lets `plan` decide what to write from it, and writes that as the
+   * next version. A PUT racing another PUT that creates the same new id is retried once, then seen as existing.
+   */
+  async modify(
+    type: string,
+    id: string,
+    plan: (current: StoredVersion | null) => WritePlan,
+  ): Promise<{ previous: StoredVersion | null; stored: StoredVersion | null }> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.dataSource.transaction(async (em) => {
+          const rows = (await em.query(SELECT_CURRENT_FOR_UPDATE, [type, id])) as VersionRow[];
+          const previous = rows.length ? toStored(rows[0]) : null;
+          const decided = plan(previous);
+          if (!decided) return { previous, stored: null };
+          const next = (previous?.versionId ?? 0) + 1;
+          const isNew = previous === null;
+          const stored = 'delete' in decided
+            ? await this.writeVersion(em, type, id, next, 'DELETE', null, isNew)
+            : await this.writeVersion(em, type, id, next, isNew ? 'PUT' : decided.method, decided.resource, isNew);
+          return { previous, stored };
+        });
+      } catch (err) {
+        if (attempt === 0 && (err as { code?: string }).code === UNIQUE_VIOLATION) continue;
+        throw err;
+      }
+    }
+  }
+
+  private async writeVersion(
+    em: EntityManager,
+    type: string,
+    id: string,
+    versionId: number,
+    method: string,
+    resource: FhirResource | null,
+    isNew: boolean,
+  ): Promise<StoredVersion> {
+    const lastUpdated = new Date();
+    const final = resource ? withServerMeta(resource, id, versionId, lastUpdated) : null;
+    const content = final ? JSON.stringify(final) : null;
+    const deleted = final === null;
+    await em.query(isNew ? INSERT_CURRENT : UPSERT_CURRENT, [type, id, versionId, lastUpdated, deleted, content]);
+    await em.query(INSERT_HISTORY, [type, id, versionId, lastUpdated, method, deleted, content]);
+    await this.indexWriter.write(em, type, id, final, isNew);
+    return { resourceType: type, id, versionId, lastUpdated, deleted, content, method };
+  }
+}

@@ -1,0 +1,28 @@
+// Compiles FHIRPath expressions once per (base, expression) with the R4 model. https://hl7.org/fhir/R4/fhirpath.html
+import fhirpath = require('fhirpath');
+import r4Model = require('fhirpath/fhir-context/r4');
+
+export type CompiledExpression = (node: unknown, env: Record<string, unknown>) => unknown[];
+
+const model = r4Model as unknown as fhirpath.Model;
+const cache = new Map<string, CompiledExpression | null>();
+const noTrace = (): void => undefined;
+
+/**
+ * The compiled form of `expression` evaluated on a node whose definition path (or type) is `base`;
+ * null when the expression does not compile. `trace()` output is swallowed.
+ */
+export function compiled(base: string, expression: string): CompiledExpression | null {
+  const key = `${base}\u0000${expression}`;
+  let fn = cache.get(key);
+  if (fn === undefined) {
+    try {
+      const raw = fhirpath.compile({ base, expression }, model, { traceFn: noTrace });
+      fn = (node, env) => raw(node, env) as unknown[];
+    } catch {
+      fn = null;
+    }
+    cache.set(key, fn);
+  }
+  return fn;
+}

@@ -1,0 +1,105 @@
+// Deny by default: every FHIR route but /metadata needs a principal; the shipped server can authenticate no one.
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import request from 'supertest';
+import { AppModule } from '../../src/app.module';
+import { loadConfig } from '../../src/config/app.config';
+import { freePort } from '../../src/database/embedded-postgres.launcher';
+import { configureHttp, fastifyOptions } from '../../src/http/http-setup';
+import { http } from '../support/clients';
+import { createDatabase, startTestCluster, TestCluster } from '../support/test-cluster';
+import { AUTH, startTestApp, TEST_TOKEN, TestApp } from '../support/test-app';
+
+// Every FHIR route, with a method that reaches it.
+const ROUTES: [string, string][] = [
+  ['GET', '/fhir/Patient'],
+  ['POST', '/fhir/Patient/_search'],
+  ['POST', '/fhir/Patient'],
+  ['GET', '/fhir/Patient/_history'],
+  ['GET', '/fhir/_history'],
+  ['GET', '/fhir/Patient/1'],
+  ['HEAD', '/fhir/Patient/1'],
+  ['PUT', '/fhir/Patient/1'],
+  ['PATCH', '/fhir/Patient/1'],
+  ['DELETE', '/fhir/Patient/1'],
+  ['GET', '/fhir/Patient/1/_history'],
+  ['GET', '/fhir/Patient/1/_history/1'],
+];
+
+function expect401(res: { status: number; text: string; headers: Record<string, string> }, fhirBase: string) {
+  expect(res.status).toBe(401);
+  expect(res.headers['www-authenticate']).toBe(`Bearer realm="${fhirBase}"`);
+  if (res.text) expect(JSON.parse(res.text).issue[0].code).toBe('login');
+}
+
+describe('the test server (with a test principal)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  it.each(ROUTES)('%s %s without credentials answers 401 with WWW-Authenticate', async (method, path) => {
+    const res = await http(t)[method.toLowerCase() as 'get'](path).set('content-type', 'application/fhir+json').send('{}');
+    expect401(res, t.fhirBase);
+  });
+
+  it.each([
+    ['an unknown token', 'Bearer not-the-token'],
+    ['Basic credentials', `Basic ${Buffer.from('admin:admin').toString('base64')}`],
+    ['an empty bearer', 'Bearer '],
+    ['the token without its scheme', TEST_TOKEN],
+  ])('refuses %s', async (_what, authorization) => {
+    expect401(await http(t).get('/fhir/Patient').set('authorization', authorization), t.fhirBase);
+  });
+
+  it('does not take a token from the query string or a cookie', async () => {
+    expect401(await http(t).get(`/fhir/Patient?access_token=${TEST_TOKEN}`), t.fhirBase);
+    expect401(await http(t).get('/fhir/Patient').set('cookie', `access_token=${TEST_TOKEN}`), t.fhirBase);
+  });
+
+  it('serves /metadata without credentials', async () => {
+    const res = await http(t).get('/fhir/metadata');
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.text).resourceType).toBe('CapabilityStatement');
+  });
+
+  it('with the token, reaches the data', async () => {
+    expect((await http(t).get('/fhir/Patient').set(AUTH)).status).toBe(200);
+  });
+});
+
+describe('the shipped application module', () => {
+  let app: NestFastifyApplication;
+  let cluster: TestCluster;
+  let origin: string;
+  let fhirBase: string;
+
+  beforeAll(async () => {
+    cluster = await startTestCluster();
+    const port = await freePort();
+    const config = loadConfig({ PORT: String(port), DATABASE_URL: await createDatabase(cluster.adminUrl) });
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
+    app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(fastifyOptions(config)), {
+      bodyParser: false,
+      logger: ['error'],
+    });
+    configureHttp(app, config);
+    await app.listen(port, '127.0.0.1');
+    origin = `http://127.0.0.1:${port}`;
+    fhirBase = config.fhirBaseUrl;
+  });
+  afterAll(async () => {
+    await app.close();
+    await cluster.stop();
+  });
+
+  it.each(ROUTES)('refuses %s %s even with the test token: nothing can authenticate yet', async (method, path) => {
+    const res = await request(origin)[method.toLowerCase() as 'get'](path).set(AUTH).set('content-type', 'application/fhir+json').send('{}');
+    expect401(res, fhirBase);
+  });
+
+  it('serves /metadata', async () => {
+    expect((await request(origin).get('/fhir/metadata')).status).toBe(200);
+  });
+});

@@ -1,0 +1,60 @@
+// Boots the whole application on real PostgreSQL and real HTTP for one test file, with a test principal.
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import { AppModule } from '../../src/app.module';
+import { FhirPrincipal, PrincipalResolver, RequestHeaders } from '../../src/auth/fhir-principal';
+import { AppConfig, loadConfig } from '../../src/config/app.config';
+import { freePort } from '../../src/database/embedded-postgres.launcher';
+import { configureHttp, fastifyOptions } from '../../src/http/http-setup';
+import { createDatabase, startTestCluster } from './test-cluster';
+
+export const TEST_TOKEN = 'test-token-for-the-e2e-suite';
+export const AUTH = { authorization: `Bearer ${TEST_TOKEN}` };
+
+/** Stands in for the token verifier: only the suite's own token yields a principal. */
+class TestPrincipalResolver extends PrincipalResolver {
+  async resolve(headers: RequestHeaders): Promise<FhirPrincipal | null> {
+    return headers.authorization === `Bearer ${TEST_TOKEN}`
+      ? { subject: 'test-user', clientId: 'test-client', scopes: ['user/*.*'] }
+      : null;
+  }
+}
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  config: AppConfig;
+  /** e.g. http://127.0.0.1:40123 */
+  origin: string;
+  /** e.g. http://127.0.0.1:40123/fhir */
+  fhirBase: string;
+  databaseUrl: string;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const cluster = await startTestCluster();
+  const databaseUrl = await createDatabase(cluster.adminUrl);
+  const port = await freePort();
+  const config = loadConfig({ PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, DATABASE_URL: databaseUrl, ...env });
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] })
+    .overrideProvider(PrincipalResolver)
+    .useValue(new TestPrincipalResolver())
+    .compile();
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(fastifyOptions(config)), {
+    bodyParser: false,
+    logger: ['error', 'warn'],
+  });
+  configureHttp(app, config);
+  await app.listen(port, '127.0.0.1');
+  return {
+    app,
+    config,
+    origin: config.publicUrl,
+    fhirBase: config.fhirBaseUrl,
+    databaseUrl,
+    async close() {
+      await app.close();
+      await cluster.stop();
+    },
+  };
+}
