@@ -15,7 +15,7 @@ import { SearchTypeInteraction } from '../interactions/search-type.interaction';
 import { UpdateInteraction } from '../interactions/update.interaction';
 import { VreadInteraction } from '../interactions/vread.interaction';
 import { FhirResult } from '../outcome/fhir-result';
-import { FhirError } from '../outcome/operation-outcome';
+import { FhirError, issue } from '../outcome/operation-outcome';
 import { negotiate } from './content-negotiation';
 import { sendResult } from './fhir-reply';
 import { FormBody } from './json-body.parser';
@@ -56,6 +56,15 @@ export class FhirController {
   @Get('metadata')
   metadata(@Req() req: Request, @Res() reply: FastifyReply) {
     return this.run(req, reply, async () => ({ status: 200, body: this.capabilities.statement }));
+  }
+
+  /** Without this, POST /metadata would be taken for a create of type "metadata"; other methods 405 by route table. */
+  @Public()
+  @Post('metadata')
+  metadataWrite(): never {
+    throw new FhirError(405, [issue('error', 'not-supported', 'method-not-allowed', 'The CapabilityStatement is read-only')], {
+      allow: 'GET, HEAD',
+    });
   }
 
   @Get('_history')

@@ -13,7 +13,7 @@ export interface HistoryQuery {
   count: number;
 }
 
-const COLUMNS = 'seq::text AS seq, resource_type, id, version_id, last_updated, deleted, content, method';
+const COLUMNS = 'seq::text AS position, resource_type, id, version_id, last_updated, deleted, content, method';
 // The three scopes share one statement shape; NULL parameters switch their filters off.
 const FILTERS =
   '($1::text IS NULL OR resource_type = $1) AND ($2::text IS NULL OR id = $2) AND ' +
@@ -23,7 +23,8 @@ const SELECT_PAGE = 'SELECT ' + COLUMNS + ' FROM resource_history WHERE ' + FILT
 const COUNT = 'SELECT count(*)::int AS total FROM resource_history WHERE ' + FILTERS;
 
 interface HistoryRow {
-  seq: string;
+  /** seq as text (bigint exceeds a JS number); named apart so ORDER BY seq sorts the number. */
+  position: string;
   resource_type: string;
   id: string;
   version_id: number;
@@ -50,7 +51,7 @@ export class HistoryRepository {
       deleted: r.deleted,
       content: r.content,
       method: r.method,
-      seq: r.seq,
+      seq: r.position,
     }));
     return { versions, hasMore: rows.length > q.count };
   }

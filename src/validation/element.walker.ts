@@ -26,6 +26,15 @@ function constraintsFor(el: ElementDef, type: TypeDef): ConstraintDef[] {
   return list;
 }
 
+const forContained = new WeakMap<TypeDef, ConstraintDef[]>();
+
+/** Contained resources carry no narrative of their own (DomainResource.text), so dom-6 does not apply. */
+function containedConstraints(type: TypeDef): ConstraintDef[] {
+  let list = forContained.get(type);
+  if (!list) forContained.set(type, (list = type.constraints.filter((c) => c.key !== 'dom-6')));
+  return list;
+}
+
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
@@ -36,7 +45,9 @@ export class ElementWalker {
   private readonly primitives: PrimitiveWalker;
 
   constructor(private readonly checkers: Checkers, private readonly sink: IssueSink) {
-    this.primitives = new PrimitiveWalker(checkers, sink, (obj, type, path, scope, holder) => this.object(obj, type, path, scope, holder));
+    this.primitives = new PrimitiveWalker(checkers, sink, (obj, type, path, scope, holder, hasValue) =>
+      this.object(obj, type, path, scope, holder, hasValue),
+    );
   }
 
   /** Validates a resource at `path`; `container` is set for contained resources (it is their %rootResource). */
@@ -58,16 +69,20 @@ export class ElementWalker {
     }
     const scope = resourceScope(value, container ? container.rootResource : value);
     this.object(value, type, path, scope, { typeName: type.name, elementPath: type.name, basePath: type.name });
-    checkConstraints(value, type.constraints, type.fhirpathBase, path, scope, this.sink);
+    checkConstraints(value, container ? containedConstraints(type) : type.constraints, type.fhirpathBase, path, scope, this.sink);
     checkContainedReferenced(value, path, this.sink);
     if (type.name === 'Bundle') checkBundle(value, path, this.sink);
   }
 
-  /** The properties of one object node of a complex type, backbone element or resource. */
-  private object(obj: JsonObject, type: TypeDef, path: string, scope: ResourceScope, holder: ExtensionHolder): void {
+  /**
+   * The properties of one object node of a complex type, backbone element or resource. `hasValue` is set
+   * for the _element object of a primitive that also has a value (ele-1 counts the value as content).
+   */
+  private object(obj: JsonObject, type: TypeDef, path: string, scope: ResourceScope, holder: ExtensionHolder, hasValue = false): void {
     let hasChildren = false;
     let choices: Map<ElementDef, string> | undefined;
-    for (const key of Object.keys(obj)) {
+    const keys = Object.keys(obj);
+    for (const key of keys) {
       if (key === 'resourceType' && type.kind === 'resource') continue;
       const underscore = key.charCodeAt(0) === 95; /* _ */
       const name = underscore ? key.slice(1) : key;
@@ -95,7 +110,7 @@ export class ElementWalker {
         this.complexElement(obj[key], ref, `${path}.${name}`, scope, holder);
       }
     }
-    if (type.kind !== 'resource' && !hasChildren) {
+    if (keys.length === 0 || (type.kind !== 'resource' && !hasChildren && !hasValue)) {
       this.sink.error('empty-element', 'Constraint ele-1 failed: all FHIR elements must have a @value or children', path);
     }
     for (const el of type.required) {

@@ -36,11 +36,15 @@ for (const el of ['col', 'colgroup', 'thead', 'tbody', 'tfoot', 'tr', 'th', 'td'
 
 const URL_ATTRIBUTES = new Set(['href', 'src', 'cite', 'longdesc', 'usemap']);
 const UNSAFE_SCHEME = /^(?:javascript|vbscript|livescript|mocha):/;
-const UNSAFE_STYLE = /javascript:|vbscript:|expression\s*\(|behavior\s*:|-moz-binding|@import/i;
+// Backslashes are CSS escapes, which could spell any of the other patterns.
+const UNSAFE_STYLE = /javascript:|vbscript:|expression\s*\(|behavior\s*:|-moz-binding|@import|\\/i;
+// HTML named entities XML does not define (&Tab;, &colon;...) would be decoded by an HTML renderer.
+const HTML_ONLY_ENTITY = /&[A-Za-z][A-Za-z0-9]*;/;
 
 /** Scheme check on the decoded URL with whitespace and control characters removed, as browsers do. */
 function isUnsafeUrl(attr: XhtmlAttribute, element: string): boolean {
   const url = attr.value.replace(/[\u0000-\u0020\u007f]+/g, '').toLowerCase();
+  if (HTML_ONLY_ENTITY.test(url)) return true;
   if (UNSAFE_SCHEME.test(url)) return true;
   // data: URLs can carry HTML documents; they are only acceptable as inline images.
   return url.startsWith('data:') && !(element === 'img' && attr.name === 'src' && url.startsWith('data:image/'));

@@ -7,7 +7,7 @@ import { checkNarrative } from './narrative.checker';
 import { checkPrimitive, checkResourceId } from './primitive.rules';
 import { PrimitiveDef, PropRef, TypeDef } from './type.compiler';
 
-type WalkObject = (obj: JsonObject, type: TypeDef, path: string, scope: ResourceScope, holder: ExtensionHolder) => void;
+type WalkObject = (obj: JsonObject, type: TypeDef, path: string, scope: ResourceScope, holder: ExtensionHolder, hasValue: boolean) => void;
 
 export class PrimitiveWalker {
   constructor(
@@ -73,11 +73,11 @@ export class PrimitiveWalker {
       }
       if (el.constraints.length > 0) checkConstraints(value, el.constraints, prim.name, path, scope, this.sink);
     }
-    if (ext !== undefined && ext !== null) this.extension(ext, ref, prim, path, scope);
+    if (ext !== undefined && ext !== null) this.extension(ext, ref, prim, path, scope, value !== undefined && value !== null);
   }
 
   /** The _element object: only id and extension, validated like an Element. */
-  private extension(ext: unknown, ref: PropRef, prim: PrimitiveDef, path: string, scope: ResourceScope): void {
+  private extension(ext: unknown, ref: PropRef, prim: PrimitiveDef, path: string, scope: ResourceScope, hasValue: boolean): void {
     const el = ref.element;
     if (!isJsonObject(ext)) {
       this.sink.error('wrong-type', `'_${el.name}' must be a JSON object with id and/or extension`, path);
@@ -88,6 +88,7 @@ export class PrimitiveWalker {
       return;
     }
     const elementType = this.checkers.index.getType('Element');
-    if (elementType) this.walkObject(ext, elementType, path, scope, { typeName: prim.name, elementPath: el.path, basePath: el.basePath });
+    const holder = { typeName: prim.name, elementPath: el.path, basePath: el.basePath };
+    if (elementType) this.walkObject(ext, elementType, path, scope, holder, hasValue);
   }
 }

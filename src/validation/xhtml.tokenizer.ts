@@ -71,14 +71,10 @@ class Tokenizer {
   private markup(): void {
     const src = this.src;
     if (src.startsWith('<!--', this.pos)) {
-      const close = src.indexOf('-->', this.pos + 4);
-      if (close < 0) this.fail('Unterminated comment');
-      this.pos = close + 3;
+      this.comment();
     } else if (src.startsWith('<![CDATA[', this.pos)) {
-      const close = src.indexOf(']]>', this.pos + 9);
-      if (close < 0) this.fail('Unterminated CDATA section');
-      this.tokens.push({ kind: 'text', text: src.slice(this.pos + 9, close) });
-      this.pos = close + 3;
+      // An HTML parser ends CDATA at the first '>', exposing what follows as markup: never accept it.
+      this.fail('CDATA sections are not allowed in a narrative');
     } else if (src.startsWith('<!', this.pos) || src.startsWith('<?', this.pos)) {
       this.fail('Document type declarations and processing instructions are not allowed');
     } else if (src.startsWith('</', this.pos)) {
@@ -91,6 +87,21 @@ class Tokenizer {
       this.pos += 1;
       this.openTag();
     }
+  }
+
+  /**
+   * XML forbids '--' inside comments; also rejected: '<!-->' and '<!--->', which HTML parsers treat as a
+   * complete comment, so a narrative rendered as HTML would run what XML saw as comment text.
+   */
+  private comment(): void {
+    const start = this.pos + 4;
+    const close = this.src.indexOf('-->', start);
+    if (close < 0) this.fail('Unterminated comment');
+    const body = this.src.slice(start, close);
+    if (body.includes('--') || body.startsWith('>') || body.startsWith('->') || body.endsWith('-')) {
+      this.fail("A comment must not contain '--' or start with '>'");
+    }
+    this.pos = close + 3;
   }
 
   private openTag(): void {

@@ -37,7 +37,7 @@ it('instance history lists every version newest first, each with request and res
 it('type history pages with _count and next links until the last page', async () => {
   const ids: string[] = [];
   for (let i = 0; i < 5; i++) ids.push((await client.create({ resourceType: 'Medication', body: { resourceType: 'Medication', code: { text: `m${i}` } } })).id!);
-  let page = await client.typeHistory({ resourceType: 'Medication', options: { searchParams: { _count: '2' } } } as any) as any;
+  let page = await client.request('Medication/_history?_count=2');
   const seen: string[] = [];
   let pages = 0;
   while (page) {

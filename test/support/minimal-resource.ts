@@ -93,14 +93,18 @@ function fill(sd: StructureDefinition, path: string): Json {
 
 // Where a type's invariants ask for more than its required elements.
 const EXTRA: Record<string, Json> = {
-  AuditEvent: { agent: [{ requestor: true, who: { display: 'example' } }] },
+  AllergyIntolerance: { clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', code: 'active' }] } },
+  Appointment: { participant: [{ status: 'accepted', actor: { display: 'example' } }] },
+  AppointmentResponse: { actor: { display: 'example' } },
+  CapabilityStatement: { fhirVersion: '4.0.1', format: ['json'], software: { name: 'example' }, implementation: { description: 'example' }, rest: [{ mode: 'server' }] },
+  Consent: { policyRule: { text: 'example' } },
+  ImmunizationRecommendation: { recommendation: [{ forecastStatus: { text: 'example' }, vaccineCode: [{ text: 'example' }] }] },
+  InsurancePlan: { name: 'example' },
+  Linkage: { item: [{ type: 'source', resource: { display: 'a' } }, { type: 'alternate', resource: { display: 'b' } }] },
+  Organization: { name: 'example' },
   Bundle: { type: 'collection' },
-  Group: { type: 'person', actual: true },
-  OperationOutcome: { issue: [{ severity: 'information', code: 'informational' }] },
-  Subscription: { channel: { type: 'rest-hook', endpoint: 'https://example.org/hook' } },
-  MedicinalProduct: { name: [{ productName: 'example' }] },
-  SearchParameter: { expression: 'Patient.name', xpathUsage: 'normal' },
-  Provenance: { agent: [{ who: { display: 'example' } }] },
+  StructureDefinition: { kind: 'logical', differential: { element: [{ id: 'x', path: 'x' }] }, type: 'x' },
+  TerminologyCapabilities: { implementation: { description: 'example' } },
 };
 
 export function minimalResource(type: string): Json {
