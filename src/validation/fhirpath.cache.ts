@@ -10,14 +10,17 @@ const noTrace = (): void => undefined;
 
 /**
  * The compiled form of `expression` evaluated on a node whose definition path (or type) is `base`;
- * null when the expression does not compile. `trace()` output is swallowed.
+ * null when the expression does not compile. `trace()` output is swallowed. An empty base is for
+ * primitive values: the engine cannot take a decimal as a typed root node (it throws), and the
+ * constraints on primitives need no type information.
  */
 export function compiled(base: string, expression: string): CompiledExpression | null {
   const key = `${base}\u0000${expression}`;
   let fn = cache.get(key);
   if (fn === undefined) {
     try {
-      const raw = fhirpath.compile({ base, expression }, model, { traceFn: noTrace });
+      const options = { traceFn: noTrace };
+      const raw = base ? fhirpath.compile({ base, expression }, model, options) : fhirpath.compile(expression, model, options);
       fn = (node, env) => raw(node, env) as unknown[];
     } catch {
       fn = null;

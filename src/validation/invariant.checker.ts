@@ -13,6 +13,10 @@ export const SKIPPED_CONSTRAINTS: Readonly<Record<string, string>> = {
   'ref-1': 'native (contained.rules): a "#" reference must name a contained resource; also allows "#" alone inside contained resources',
   'txt-1': 'native (narrative.checker): own XHTML tokenizer with an allow-list of elements/attributes; a security control',
   'txt-2': 'native (narrative.checker): the narrative must have non-whitespace content',
+  'ctm-1': 'not enforced: needs resolve() of CareTeam.participant.member, which the engine only offers asynchronously (it throws in synchronous mode)',
+  'eld-16': 'not enforced: its regex escapes (\\@, \\-) are invalid in the Unicode-mode JavaScript regexes the engine builds (it throws)',
+  'eld-19': 'not enforced: its regex escapes (\\\', \\:) are invalid in the Unicode-mode JavaScript regexes the engine builds (it throws)',
+  'eld-20': 'not enforced (warning): its regex has a lone "]", invalid in Unicode-mode JavaScript regexes (it throws)',
 };
 
 /** Constraints whose evaluation threw at runtime (treated as skipped), with the first error message. */

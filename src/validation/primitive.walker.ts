@@ -71,7 +71,7 @@ export class PrimitiveWalker {
       if (prim.name === 'code' && el.binding?.strength === 'required') {
         this.checkers.bindings.check(value, 'code', el.binding.valueSet, path, this.sink);
       }
-      if (el.constraints.length > 0) checkConstraints(value, el.constraints, prim.name, path, scope, this.sink);
+      if (el.constraints.length > 0) checkConstraints(value, el.constraints, '', path, scope, this.sink);
     }
     if (ext !== undefined && ext !== null) this.extension(ext, ref, prim, path, scope, value !== undefined && value !== null);
   }

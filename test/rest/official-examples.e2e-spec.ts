@@ -23,14 +23,20 @@ it('covers the whole fixture set', () => {
   expect(files.length).toBe(89);
 });
 
+// Both sets hold an Observation/bmi and a Patient/example: the second PUT of an id updates (200).
+const seenIds = new Set<string>();
+
 describe.each(files)('%s', (file) => {
   const example = JSON.parse(fs.readFileSync(path.join(root, file), 'utf8')) as Record<string, unknown> & { resourceType: string; id: string };
   const stored = (text: string) => JSON.parse(text) as Record<string, unknown>;
 
   it('is stored under its own id by PUT and reads back equal apart from meta', async () => {
+    const key = `${example.resourceType}/${example.id}`;
+    const expectedStatus = seenIds.has(key) ? 200 : 201;
+    seenIds.add(key);
     const put = await http(t).put(`/fhir/${example.resourceType}/${example.id}`).set(AUTH)
       .set('content-type', 'application/fhir+json').send(JSON.stringify(example));
-    expect({ status: put.status, outcome: put.status < 300 ? undefined : stored(put.text) }).toEqual({ status: 201, outcome: undefined });
+    expect({ status: put.status, outcome: put.status < 300 ? undefined : stored(put.text) }).toEqual({ status: expectedStatus, outcome: undefined });
     const read = await http(t).get(`/fhir/${example.resourceType}/${example.id}`).set(AUTH);
     expect(withoutMeta(stored(read.text))).toEqual(withoutMeta(example));
     const meta = stored(read.text).meta as Record<string, unknown>;
