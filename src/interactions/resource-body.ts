@@ -1,5 +1,5 @@
 // Checks that a request body is a resource of the URL's type and valid against the R4 definitions.
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { FhirError, issue } from '../outcome/operation-outcome';
 import { FhirResource } from '../storage/stored-resource';
 import { ResourceValidator } from '../validation/resource.validator';
@@ -7,8 +7,13 @@ import { ResourceValidator } from '../validation/resource.validator';
 export const ID_PATTERN = /^[A-Za-z0-9\-.]{1,64}$/;
 
 @Injectable()
-export class ResourceBodyChecker {
+export class ResourceBodyChecker implements OnModuleInit {
   constructor(private readonly validator: ResourceValidator) {}
+
+  /** Loads the R4 definitions at start rather than on the first write (about 0.4 s). */
+  onModuleInit(): void {
+    this.validator.validate({ resourceType: 'Patient' });
+  }
 
   /** The body as a resource of `type`, or a 400 that says why not. */
   resource(body: unknown, type: string): FhirResource {
