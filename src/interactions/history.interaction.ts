@@ -26,14 +26,13 @@ export class HistoryInteraction {
     }
     const count = pageSize(query, this.config.defaultPageSize, this.config.maxPageSize);
     const since = instantParam(query, '_since');
-    const at = instantParam(query, '_at');
     const before = decodeCursor(query, 'h');
     if (before !== undefined && !/^\d{1,18}$/.test(before)) {
       throw FhirError.of(400, 'invalid', 'invalid-cursor', 'The paging cursor is not valid');
     }
-    const { versions, hasMore } = await this.history.page({ type, id, since, at, before, count });
+    const { versions, hasMore } = await this.history.page({ type, id, since, before, count });
     const path = [this.config.fhirBaseUrl, type, id, '_history'].filter((p) => p !== undefined).join('/');
-    const params = { _count: String(count), _since: since?.toISOString(), _at: at?.toISOString() };
+    const params = { _count: String(count), _since: since?.toISOString() };
     const link: BundleLink[] = [
       { relation: 'self', url: pageUrl(path, { ...params, _cursor: before === undefined ? undefined : encodeCursor('h', before) }) },
       { relation: 'first', url: pageUrl(path, params) },
@@ -42,7 +41,7 @@ export class HistoryInteraction {
       link.push({ relation: 'next', url: pageUrl(path, { ...params, _cursor: encodeCursor('h', versions[versions.length - 1].seq!) }) });
     }
     // Counting a whole type's or server's history is a table scan; only an instance's is cheap enough.
-    const total = id !== undefined ? await this.history.count({ type, id, since, at }) : undefined;
+    const total = id !== undefined ? await this.history.count({ type, id, since }) : undefined;
     const entries = versions.map((v) => historyEntry(this.config.fhirBaseUrl, v));
     return { status: 200, body: bundle('history', link, entries, total) };
   }

@@ -7,7 +7,6 @@ export interface HistoryQuery {
   type?: string;
   id?: string;
   since?: Date;
-  at?: Date;
   /** Only versions older than this history position (the cursor of the previous page). */
   before?: string;
   count: number;
@@ -17,9 +16,9 @@ const COLUMNS = 'seq::text AS position, resource_type, id, version_id, last_upda
 // The three scopes share one statement shape; NULL parameters switch their filters off.
 const FILTERS =
   '($1::text IS NULL OR resource_type = $1) AND ($2::text IS NULL OR id = $2) AND ' +
-  '($3::timestamptz IS NULL OR last_updated >= $3) AND ($4::timestamptz IS NULL OR last_updated <= $4)';
+  '($3::timestamptz IS NULL OR last_updated >= $3)';
 const SELECT_PAGE = 'SELECT ' + COLUMNS + ' FROM resource_history WHERE ' + FILTERS +
-  ' AND ($5::bigint IS NULL OR seq < $5) ORDER BY seq DESC LIMIT $6';
+  ' AND ($4::bigint IS NULL OR seq < $4) ORDER BY seq DESC LIMIT $5';
 const COUNT = 'SELECT count(*)::int AS total FROM resource_history WHERE ' + FILTERS;
 
 interface HistoryRow {
@@ -41,7 +40,7 @@ export class HistoryRepository {
   /** One page of versions, and whether another page follows. */
   async page(q: HistoryQuery): Promise<{ versions: StoredVersion[]; hasMore: boolean }> {
     const rows = (await this.dataSource.query(SELECT_PAGE, [
-      q.type ?? null, q.id ?? null, q.since ?? null, q.at ?? null, q.before ?? null, q.count + 1,
+      q.type ?? null, q.id ?? null, q.since ?? null, q.before ?? null, q.count + 1,
     ])) as HistoryRow[];
     const versions = rows.slice(0, q.count).map((r) => ({
       resourceType: r.resource_type,
@@ -57,7 +56,7 @@ export class HistoryRepository {
   }
 
   async count(q: Omit<HistoryQuery, 'before' | 'count'>): Promise<number> {
-    const rows = (await this.dataSource.query(COUNT, [q.type ?? null, q.id ?? null, q.since ?? null, q.at ?? null])) as {
+    const rows = (await this.dataSource.query(COUNT, [q.type ?? null, q.id ?? null, q.since ?? null])) as {
       total: number;
     }[];
     return rows[0].total;

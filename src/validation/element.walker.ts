@@ -86,12 +86,13 @@ export class ElementWalker {
       if (key === 'resourceType' && type.kind === 'resource') continue;
       const underscore = key.charCodeAt(0) === 95; /* _ */
       const name = underscore ? key.slice(1) : key;
+      // Unknown properties count as children so that ele-1 does not repeat the unknown-element issue.
+      if (key !== 'id') hasChildren = true;
       const ref = type.props.get(name);
       if (!ref) {
         this.unknown(key, type, path);
         continue;
       }
-      if (key !== 'id') hasChildren = true;
       if (ref.element.choice) {
         choices ??= new Map();
         const previous = choices.get(ref.element);

@@ -19,7 +19,8 @@ export function compiled(base: string, expression: string): CompiledExpression |
   let fn = cache.get(key);
   if (fn === undefined) {
     try {
-      const options = { traceFn: noTrace };
+      // Unresolved results keep the engine from tagging the caller's objects with a hidden __path__.
+      const options = { traceFn: noTrace, resolveInternalTypes: false };
       const raw = base ? fhirpath.compile({ base, expression }, model, options) : fhirpath.compile(expression, model, options);
       fn = (node, env) => raw(node, env) as unknown[];
     } catch {

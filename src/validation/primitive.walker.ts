@@ -24,6 +24,7 @@ export class PrimitiveWalker {
       if (value !== undefined) checkResourceId(value, path, this.sink);
       return;
     }
+    if (el.max === 0) this.sink.error('cardinality-max', `The element '${el.name}' is not allowed here`, path);
     if (el.isArray || Array.isArray(value) || Array.isArray(ext)) this.list(value, ext, ref, prim, path, scope);
     else this.item(value, ext, ref, prim, path, scope);
   }

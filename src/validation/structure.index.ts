@@ -3,7 +3,6 @@ import { baseStructureDefinitions, ElementDefinition, StructureDefinition } from
 import { compileType, PrimitiveDef, TypeDef } from './type.compiler';
 
 export type { ConstraintDef, ElementDef, PrimitiveDef, PropRef, TypeDef } from './type.compiler';
-export { typeCodeOf } from './type.compiler';
 
 const R4_VERSION = '4.0.1';
 const REGEX_EXT = 'http://hl7.org/fhir/StructureDefinition/regex';
