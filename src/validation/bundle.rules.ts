@@ -18,7 +18,7 @@ interface FoundReference {
 }
 
 function collectReferences(value: unknown, path: string, out: FoundReference[], depth = 0): void {
-  if (depth > 64) return;
+  if (depth > 256) return; // beyond the walker's nesting limit
   if (Array.isArray(value)) {
     value.forEach((item, i) => collectReferences(item, `${path}[${i}]`, out, depth + 1));
   } else if (isJsonObject(value)) {

@@ -6,7 +6,7 @@ const REF_1 = 'SHALL have a contained resource if a local reference is provided'
 
 /** Adds every string starting with '#' under `value` (references, canonicals, uris) to `out`. */
 function collectLocalRefs(value: unknown, out: Set<string>, depth = 0): void {
-  if (depth > 64) return;
+  if (depth > 256) return; // beyond the walker's nesting limit
   if (typeof value === 'string') {
     if (value.charCodeAt(0) === 35 /* # */) out.add(value);
   } else if (Array.isArray(value)) {

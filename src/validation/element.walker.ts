@@ -4,7 +4,7 @@ import { checkBundle } from './bundle.rules';
 import { checkContainedReferenced, checkLocalReference } from './contained.rules';
 import { ExtensionChecker, ExtensionHolder } from './extension.checker';
 import { checkConstraints, mergeConstraints } from './invariant.checker';
-import { IssueSink, isJsonObject, JsonObject, resourceScope, ResourceScope } from './issue.sink';
+import { IssueSink, isJsonObject, JsonObject, jsonKind, resourceScope, ResourceScope } from './issue.sink';
 import { PrimitiveWalker } from './primitive.walker';
 import { StructureIndex } from './structure.index';
 import { ConstraintDef, ElementDef, PropRef, TypeDef } from './type.compiler';
@@ -14,6 +14,9 @@ export interface Checkers {
   readonly bindings: BindingChecker;
   readonly extensions: ExtensionChecker;
 }
+
+/** Far deeper than any real resource (Questionnaire items, bundles of contained resources). */
+const MAX_DEPTH = 100;
 
 /** Merged type + use-site constraints, per element and type (choice elements have several types). */
 const mergedConstraints = new WeakMap<ElementDef, Map<string, ConstraintDef[]>>();
@@ -35,14 +38,9 @@ function containedConstraints(type: TypeDef): ConstraintDef[] {
   return list;
 }
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
-
 export class ElementWalker {
   private readonly primitives: PrimitiveWalker;
+  private depth = 0;
 
   constructor(private readonly checkers: Checkers, private readonly sink: IssueSink) {
     this.primitives = new PrimitiveWalker(checkers, sink, (obj, type, path, scope, holder, hasValue) =>
@@ -54,7 +52,7 @@ export class ElementWalker {
   resource(value: unknown, path: string, container?: ResourceScope): void {
     const { index } = this.checkers;
     if (!isJsonObject(value)) {
-      this.sink.error('not-an-object', `A resource must be a JSON object, not ${describe(value)}`, path);
+      this.sink.error('not-an-object', `A resource must be a JSON object, not ${jsonKind(value)}`, path);
       return;
     }
     const rt = value.resourceType;
@@ -79,6 +77,20 @@ export class ElementWalker {
    * for the _element object of a primitive that also has a value (ele-1 counts the value as content).
    */
   private object(obj: JsonObject, type: TypeDef, path: string, scope: ResourceScope, holder: ExtensionHolder, hasValue = false): void {
+    // Bounded recursion: a hostile, deeply nested body must yield an issue, not a stack overflow.
+    if (this.depth >= MAX_DEPTH) {
+      this.sink.error('nesting-too-deep', `Elements are nested more than ${MAX_DEPTH} levels deep`, path);
+      return;
+    }
+    this.depth++;
+    try {
+      this.properties(obj, type, path, scope, holder, hasValue);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private properties(obj: JsonObject, type: TypeDef, path: string, scope: ResourceScope, holder: ExtensionHolder, hasValue: boolean): void {
     let hasChildren = false;
     let choices: Map<ElementDef, string> | undefined;
     const keys = Object.keys(obj);
@@ -158,7 +170,7 @@ export class ElementWalker {
   private complexValue(value: unknown, ref: PropRef, path: string, scope: ResourceScope, holder: ExtensionHolder): void {
     const el = ref.element;
     if (!isJsonObject(value)) {
-      this.sink.error('wrong-type', `The element '${el.name}' must be a JSON object (${ref.type}), not ${describe(value)}`, path);
+      this.sink.error('wrong-type', `The element '${el.name}' must be a JSON object (${ref.type}), not ${jsonKind(value)}`, path);
       return;
     }
     if (ref.type === 'Resource') {

@@ -43,6 +43,7 @@ export const VALIDATION_ERROR_CODES = {
   'narrative-empty': { issueType: 'invariant', meaning: 'txt-2: the narrative has no non-whitespace content.' },
   'extension-context': { issueType: 'structure', meaning: 'A core extension is used on an element its definition does not allow.' },
   'extension-value-type': { issueType: 'structure', meaning: 'A core extension has a value of a type its definition does not allow.' },
+  'nesting-too-deep': { issueType: 'too-costly', meaning: 'Elements are nested more than 100 levels deep; deeper content is not checked.' },
   'bundle-fullurl-not-absolute': { issueType: 'invalid', meaning: 'Bundle.entry.fullUrl is not an absolute URL.' },
   'bundle-duplicate-link': { issueType: 'invalid', meaning: 'A Bundle link relation occurs more than once.' },
   'bundle-ambiguous-reference': { issueType: 'invalid', meaning: 'A reference inside a Bundle matches more than one entry.' },

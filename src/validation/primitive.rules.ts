@@ -1,5 +1,5 @@
 // Lexical and range rules of the R4 primitive datatypes in their JSON form. https://hl7.org/fhir/R4/datatypes.html#primitive
-import { IssueSink } from './issue.sink';
+import { IssueSink, jsonKind } from './issue.sink';
 import { PrimitiveDef } from './type.compiler';
 
 const MAX_STRING = 1024 * 1024;
@@ -41,12 +41,6 @@ export function isBase64(value: string): boolean {
   return padding <= 2;
 }
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
-
 function quote(value: string): string {
   return value.length > 60 ? `'${value.slice(0, 57)}...'` : `'${value}'`;
 }
@@ -55,7 +49,7 @@ function quote(value: string): string {
 export function checkPrimitive(value: unknown, def: PrimitiveDef, path: string, sink: IssueSink): boolean {
   const type = def.name;
   if (typeof value !== def.jsonType) {
-    sink.error('wrong-type', `The value of ${type} must be a JSON ${def.jsonType}, not ${describe(value)}`, path);
+    sink.error('wrong-type', `The value of ${type} must be a JSON ${def.jsonType}, not ${jsonKind(value)}`, path);
     return false;
   }
   if (def.jsonType === 'number') return checkNumber(value as number, type, path, sink);
@@ -117,7 +111,7 @@ function checkString(value: string, def: PrimitiveDef, path: string, sink: Issue
 /** Resource.id is a string in the snapshot, but R4 restricts it to the id pattern. */
 export function checkResourceId(value: unknown, path: string, sink: IssueSink): void {
   if (typeof value !== 'string') {
-    sink.error('wrong-type', `Resource id must be a JSON string, not ${describe(value)}`, path);
+    sink.error('wrong-type', `Resource id must be a JSON string, not ${jsonKind(value)}`, path);
   } else if (!RESOURCE_ID.test(value)) {
     const why = value.length > 64 ? `too long (${value.length} characters)` : 'only A-Z, a-z, 0-9, - and . are allowed, 1 to 64 characters';
     sink.error('invalid-id', `Invalid resource id ${quote(value)}: ${why}`, path);

@@ -2,6 +2,8 @@
 import { Test } from '@nestjs/testing';
 import { OperationOutcomeIssue } from '../outcome/operation-outcome';
 import { hasErrors, ResourceValidator, validateResource } from './resource.validator';
+import { structureIndex } from './structure.index';
+import { TypeDef } from './type.compiler';
 
 type Triple = [code: string, errorCode: string | undefined, expression: string | undefined];
 
@@ -61,6 +63,16 @@ describe('resource types', () => {
     expect(errors(patient)).toEqual([
       ['structure', 'unknown-element', 'Patient.contained[0].bogus'],
       ['not-supported', 'unknown-resource-type', 'Patient.contained[1].resourceType'],
+    ]);
+  });
+
+  it('names elements with FHIRPath-style paths and indexes', () => {
+    const patient = (i: number): object => ({ fullUrl: `urn:uuid:c757873d-ec9a-4326-a141-55600000000${i}`, resource: { resourceType: 'Patient', text: narrative } });
+    const obs = { resourceType: 'Observation', text: narrative, status: 'final', code: 'abc', valueQuantity: { value: '1' } };
+    const bundle = { resourceType: 'Bundle', type: 'collection', entry: [patient(0), patient(1), { fullUrl: 'urn:uuid:c757873d-ec9a-4326-a141-556000000002', resource: obs }] };
+    expect(errors(bundle)).toEqual([
+      ['structure', 'wrong-type', 'Bundle.entry[2].resource.code'],
+      ['structure', 'wrong-type', 'Bundle.entry[2].resource.valueQuantity.value'],
     ]);
   });
 
@@ -138,6 +150,32 @@ describe('contentReference elements', () => {
   it('resolves Bundle.entry.link to Bundle.link', () => {
     const bundle = { resourceType: 'Bundle', type: 'collection', entry: [{ link: [{ relation: 'self' }], resource: { resourceType: 'Basic', code: { text: 'x' } } }] };
     expect(errors(bundle)).toEqual([['required', 'cardinality-min', 'Bundle.entry[0].link[0].url']]);
+  });
+});
+
+describe('definitions', () => {
+  it('resolves every contentReference of every R4 resource', () => {
+    const index = structureIndex();
+    const unresolved: string[] = [];
+    const seen = new Set<TypeDef>();
+    const visit = (type: TypeDef): void => {
+      if (seen.has(type)) return;
+      seen.add(type);
+      for (const el of type.elements) {
+        if (el.backbone) visit(el.backbone);
+        else if (el.types.length === 0) unresolved.push(el.path);
+      }
+    };
+    for (const name of index.resourceTypeNames()) visit(index.getType(name) as TypeDef);
+    expect(index.resourceTypeNames()).toHaveLength(146); // the R4 resource list; R4B's SubscriptionStatus is excluded
+    expect(unresolved).toEqual([]);
+  });
+
+  it('stops at an absurd nesting depth with an issue instead of overflowing the stack', () => {
+    let item: Record<string, unknown> = { linkId: 'leaf', type: 'display', text: 'x' };
+    for (let i = 0; i < 300; i++) item = { linkId: `l${i}`, type: 'group', item: [item] };
+    const issues = validateResource({ resourceType: 'Questionnaire', text: narrative, status: 'draft', item: [item] });
+    expect(issues.map((i) => i.details?.coding?.[0]?.code)).toEqual(['nesting-too-deep']);
   });
 });
 

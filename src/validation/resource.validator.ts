@@ -7,6 +7,9 @@ import { ExtensionChecker } from './extension.checker';
 import { IssueSink } from './issue.sink';
 import { structureIndex } from './structure.index';
 
+export { VALIDATION_ERROR_CODES } from './error-codes.constants';
+export { SKIPPED_CONSTRAINTS } from './invariant.checker';
+
 let checkers: Checkers | undefined;
 
 /** Definitions and terminology are compiled on first use and then shared by all calls. */
