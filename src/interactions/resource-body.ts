@@ -2,7 +2,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { FhirError, issue } from '../outcome/operation-outcome';
 import { FhirResource } from '../storage/stored-resource';
-import { ResourceValidator } from '../validation/resource.validator';
+import { hasErrors, ResourceValidator } from '../validation/resource.validator';
 
 export const ID_PATTERN = /^[A-Za-z0-9\-.]{1,64}$/;
 
@@ -35,7 +35,7 @@ export class ResourceBodyChecker implements OnModuleInit {
   /** Validates a resource as it will be stored; any error-level issue is a 400 listing every issue. */
   validate(resource: FhirResource): void {
     const issues = this.validator.validate(resource);
-    if (issues.some((i) => i.severity === 'error' || i.severity === 'fatal')) {
+    if (hasErrors(issues)) {
       throw new FhirError(400, issues);
     }
   }
