@@ -20,6 +20,7 @@ import { SearchTypeInteraction } from './interactions/search-type.interaction';
 import { UpdateInteraction } from './interactions/update.interaction';
 import { VreadInteraction } from './interactions/vread.interaction';
 import { AllExceptionsFilter } from './outcome/all-exceptions.filter';
+import { PatientCompartmentIndexer } from './search/patient-compartment.indexer';
 import { SearchIndexWriter } from './search/search-index.writer';
 import { SearchIndexer } from './search/search.indexer';
 import { HistoryRepository } from './storage/history.repository';
@@ -46,6 +47,7 @@ export class AppModule {
         ResourceValidator,
         ResourceBodyChecker,
         SearchIndexer,
+        PatientCompartmentIndexer,
         SearchIndexWriter,
         ResourceRepository,
         HistoryRepository,

@@ -3,6 +3,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import { PatientCompartmentIndexer } from '../search/patient-compartment.indexer';
 import { SearchIndexWriter } from '../search/search-index.writer';
 import { FhirResource, StoredVersion, withServerMeta } from './stored-resource';
 
@@ -38,15 +39,15 @@ const SELECT_CURRENT_FOR_UPDATE = SELECT_CURRENT + ' FOR UPDATE';
 const SELECT_VERSION =
   'SELECT resource_type, id, version_id, last_updated, deleted, content, method FROM resource_history ' +
   'WHERE resource_type = $1 AND id = $2 AND version_id = $3';
-const UPSERT_CURRENT =
-  'INSERT INTO resource (resource_type, id, version_id, last_updated, deleted, content) VALUES ($1, $2, $3, $4, $5, $6) ' +
-  'ON CONFLICT (resource_type, id) DO UPDATE SET version_id = EXCLUDED.version_id, last_updated = EXCLUDED.last_updated, ' +
-  'deleted = EXCLUDED.deleted, content = EXCLUDED.content';
 const INSERT_CURRENT =
-  'INSERT INTO resource (resource_type, id, version_id, last_updated, deleted, content) VALUES ($1, $2, $3, $4, $5, $6)';
-const INSERT_HISTORY =
-  'INSERT INTO resource_history (resource_type, id, version_id, last_updated, method, deleted, content) ' +
+  'INSERT INTO resource (resource_type, id, version_id, last_updated, deleted, content, compartments) ' +
   'VALUES ($1, $2, $3, $4, $5, $6, $7)';
+const UPSERT_CURRENT = INSERT_CURRENT +
+  ' ON CONFLICT (resource_type, id) DO UPDATE SET version_id = EXCLUDED.version_id, last_updated = EXCLUDED.last_updated, ' +
+  'deleted = EXCLUDED.deleted, content = EXCLUDED.content, compartments = EXCLUDED.compartments';
+const INSERT_HISTORY =
+  'INSERT INTO resource_history (resource_type, id, version_id, last_updated, method, deleted, content, compartments) ' +
+  'VALUES ($1, $2, $3, $4, $5, $6, $7, $8)';
 
 /** What a write decides after seeing the current version (locked): the next state, or nothing to write. */
 export type WritePlan = { resource: FhirResource; method: 'PUT' | 'PATCH' } | { delete: true } | null;
@@ -56,6 +57,7 @@ export class ResourceRepository {
   constructor(
     private readonly dataSource: DataSource,
     private readonly indexWriter: SearchIndexWriter,
+    private readonly compartments: PatientCompartmentIndexer,
   ) {}
 
   async readCurrent(type: string, id: string): Promise<StoredVersion | null> {
@@ -97,7 +99,7 @@ export class ResourceRepository {
           const next = (previous?.versionId ?? 0) + 1;
           const isNew = previous === null;
           const stored = 'delete' in decided
-            ? await this.writeVersion(em, type, id, next, 'DELETE', null, isNew)
+            ? await this.writeVersion(em, type, id, next, 'DELETE', null, isNew, previous)
             : await this.writeVersion(em, type, id, next, isNew ? 'PUT' : decided.method, decided.resource, isNew);
           return { previous, stored };
         });
@@ -116,13 +118,17 @@ export class ResourceRepository {
     method: string,
     resource: FhirResource | null,
     isNew: boolean,
+    deletedVersion: StoredVersion | null = null,
   ): Promise<StoredVersion> {
     const lastUpdated = new Date();
     const final = resource ? withServerMeta(resource, id, versionId, lastUpdated) : null;
     const content = final ? JSON.stringify(final) : null;
     const deleted = final === null;
-    await em.query(isNew ? INSERT_CURRENT : UPSERT_CURRENT, [type, id, versionId, lastUpdated, deleted, content]);
-    await em.query(INSERT_HISTORY, [type, id, versionId, lastUpdated, method, deleted, content]);
+    // A deletion keeps the keys of the version it deletes, so its history entry stays in the same compartments.
+    const keyed = final ?? (deletedVersion?.content ? (JSON.parse(deletedVersion.content) as FhirResource) : null);
+    const compartments = keyed ? this.compartments.keys(keyed) : [];
+    await em.query(isNew ? INSERT_CURRENT : UPSERT_CURRENT, [type, id, versionId, lastUpdated, deleted, content, compartments]);
+    await em.query(INSERT_HISTORY, [type, id, versionId, lastUpdated, method, deleted, content, compartments]);
     await this.indexWriter.write(em, type, id, final, isNew);
     return { resourceType: type, id, versionId, lastUpdated, deleted, content, method };
   }

@@ -1,38 +1,7 @@
 // Evaluates the FHIRPath constraints of element and type definitions on the node they belong to. https://hl7.org/fhir/R4/conformance-rules.html#constraints
-import fhirpath = require('fhirpath');
-import r4Model = require('fhirpath/fhir-context/r4');
+import { compiled } from '../conformance/fhirpath.engine';
 import { IssueSink, ResourceScope } from './issue.sink';
 import { ConstraintDef } from './type.compiler';
-
-export type CompiledExpression = (node: unknown, env: Record<string, unknown>) => unknown[];
-
-const model = r4Model as unknown as fhirpath.Model;
-/** Compiled expressions by (base, expression), kept for the life of the process. */
-const cache = new Map<string, CompiledExpression | null>();
-const noTrace = (): void => undefined;
-
-/**
- * The compiled form of `expression` evaluated on a node whose definition path (or type) is `base`;
- * null when the expression does not compile. `trace()` output is swallowed. An empty base is for
- * primitive values: the engine cannot take a decimal as a typed root node (it throws), and the
- * constraints on primitives need no type information.
- */
-export function compiled(base: string, expression: string): CompiledExpression | null {
-  const key = `${base}\u0000${expression}`;
-  let fn = cache.get(key);
-  if (fn === undefined) {
-    try {
-      // Unresolved results keep the engine from tagging the caller's objects with a hidden __path__.
-      const options = { traceFn: noTrace, resolveInternalTypes: false };
-      const raw = base ? fhirpath.compile({ base, expression }, model, options) : fhirpath.compile(expression, model, options);
-      fn = (node, env) => raw(node, env) as unknown[];
-    } catch {
-      fn = null;
-    }
-    cache.set(key, fn);
-  }
-  return fn;
-}
 
 /**
  * Constraints not evaluated through the FHIRPath engine, with the reason. Those marked "native" are
