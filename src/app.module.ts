@@ -9,7 +9,7 @@ import { CapabilitiesService } from './conformance/capabilities.service';
 import { ConformanceRegistry } from './conformance/conformance.registry';
 import { databaseProviders, DatabaseLifecycle } from './database/database.providers';
 import { FhirController } from './http/fhir.controller';
-import { ResourceTypeGate } from './http/resource-type.gate';
+import { ResourceTypeGate } from './conformance/resource-type.gate';
 import { CreateInteraction } from './interactions/create.interaction';
 import { DeleteInteraction } from './interactions/delete.interaction';
 import { HistoryInteraction } from './interactions/history.interaction';

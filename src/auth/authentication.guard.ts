@@ -2,13 +2,13 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AppConfig, APP_CONFIG } from '../config/app.config';
-import { FhirError, issue } from '../outcome/operation-outcome';
+import { authenticationRequired } from './authentication-required';
 import { FhirPrincipal, PrincipalResolver, RequestHeaders } from './fhir-principal';
 import { PUBLIC_ROUTE } from './public.decorator';
 
 export interface AuthenticatedRequest {
   headers: RequestHeaders;
-  principal?: FhirPrincipal;
+  principal?: FhirPrincipal | null;
 }
 
 @Injectable()
@@ -23,14 +23,9 @@ export class AuthenticationGuard implements CanActivate {
     const isPublic = this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()]);
     if (isPublic === true) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const principal = await this.resolver.resolve(request.headers);
-    if (!principal) {
-      throw new FhirError(
-        401,
-        [issue('error', 'login', 'authentication-required', 'Authentication is required: send a valid bearer token')],
-        { 'www-authenticate': `Bearer realm="${this.config.fhirBaseUrl}"` },
-      );
-    }
+    // Normally resolved on arrival (authentication.hook); resolved here too so the guard stands on its own.
+    const principal = request.principal !== undefined ? request.principal : await this.resolver.resolve(request.headers);
+    if (!principal) throw authenticationRequired(this.config.fhirBaseUrl);
     request.principal = principal;
     return true;
   }

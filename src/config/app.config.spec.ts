@@ -31,12 +31,20 @@ describe('loadConfig', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect(error!.problems).toEqual([
-      'PORT must be a whole number from 0 to 65535 (got "70000")',
-      'PUBLIC_URL must be an absolute http(s) URL without query or fragment (got "http://x/?q=1")',
+      'PORT must be a whole number from 1 to 65535 (got "70000")',
+      'PUBLIC_URL must be an absolute http(s) URL without credentials, query or fragment (got "http://x/?q=1")',
       'FHIR_DEFAULT_PAGE_SIZE must be a whole number from 1 to 1000 (got "0")',
       'LOG_LEVEL must be one of error, warn, log, debug (got "loud")',
       'FHIR_UPDATE_CREATE must be true or false (got "maybe")',
     ]);
+  });
+
+  it('refuses port 0, credentials in PUBLIC_URL and a profiles folder without server.json', () => {
+    expect(() => loadConfig({ PORT: '0' })).toThrow(/PORT must be a whole number from 1 to 65535/);
+    expect(() => loadConfig({ PUBLIC_URL: 'https://admin:secret@fhir.example.org' })).toThrow(/without credentials/);
+    expect(() => loadConfig({ PUBLIC_URL: 'https://admin:secret@fhir.example.org' })).not.toThrow(/secret/);
+    expect(() => loadConfig({ FHIR_PROFILES_DIR: '/nonexistent' })).toThrow(/FHIR_PROFILES_DIR must be a folder holding server.json/);
+    expect(loadConfig({ LOG_LEVEL: '' }).logLevel).toBe('log');
   });
 
   it('never repeats a DATABASE_URL in its message, since it may hold a password', () => {

@@ -65,12 +65,18 @@ function publicUrl(env: Env, port: number, problems: string[]): string {
   try {
     const url = new URL(raw);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');
-    if (url.search || url.hash) throw new Error('query');
+    if (url.search || url.hash || url.username || url.password) throw new Error('query or credentials');
     return url.toString().replace(/\/+$/, '');
   } catch {
-    problems.push(`PUBLIC_URL must be an absolute http(s) URL without query or fragment (got "${raw}")`);
+    problems.push(`PUBLIC_URL must be an absolute http(s) URL without credentials, query or fragment (got "${raw.replace(/\/\/[^/@]*@/, '//…@')}")`);
     return `http://localhost:${port}`;
   }
+}
+
+function profilesDir(env: Env, cwd: string, problems: string[]): string {
+  const dir = env.FHIR_PROFILES_DIR ? path.resolve(cwd, env.FHIR_PROFILES_DIR) : path.join(packageRoot(), 'fhir-profiles');
+  if (!fs.existsSync(path.join(dir, 'server.json'))) problems.push(`FHIR_PROFILES_DIR must be a folder holding server.json (${dir} does not)`);
+  return dir;
 }
 
 /** The folder holding package.json, found from this file whether it runs from src/ or dist/. */
@@ -84,16 +90,16 @@ export function packageRoot(): string {
   return dir;
 }
 
-const LOG_LEVELS = ['error', 'warn', 'log', 'debug'] as const;
+export const LOG_LEVELS = ['error', 'warn', 'log', 'debug'] as const;
 
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): AppConfig {
   const problems: string[] = [];
-  const port = integer(env, 'PORT', 8080, 0, 65535, problems);
+  const port = integer(env, 'PORT', 8080, 1, 65535, problems);
   const base = publicUrl(env, port, problems);
   const defaultPageSize = integer(env, 'FHIR_DEFAULT_PAGE_SIZE', 20, 1, 1000, problems);
   const maxPageSize = integer(env, 'FHIR_MAX_PAGE_SIZE', 1000, 1, 10000, problems);
   if (defaultPageSize > maxPageSize) problems.push('FHIR_DEFAULT_PAGE_SIZE must not exceed FHIR_MAX_PAGE_SIZE');
-  const logLevel = (env.LOG_LEVEL ?? 'log') as AppConfig['logLevel'];
+  const logLevel = (env.LOG_LEVEL || 'log') as AppConfig['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${env.LOG_LEVEL}")`);
   const config: AppConfig = {
     port,
@@ -102,12 +108,13 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     dataDir: path.resolve(cwd, env.DATA_DIR || '.data'),
     publicUrl: base,
     fhirBaseUrl: `${base}/fhir`,
-    bodyLimitBytes: integer(env, 'FHIR_BODY_LIMIT_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024, problems),
+    // Bodies are read into one string; V8 strings stop near 512 MiB, so the limit stays well below.
+    bodyLimitBytes: integer(env, 'FHIR_BODY_LIMIT_BYTES', 16 * 1024 * 1024, 1024, 256 * 1024 * 1024, problems),
     jsonMaxDepth: integer(env, 'FHIR_JSON_MAX_DEPTH', 64, 8, 1000, problems),
     updateCreate: bool(env, 'FHIR_UPDATE_CREATE', false, problems),
     defaultPageSize,
     maxPageSize,
-    profilesDir: env.FHIR_PROFILES_DIR ? path.resolve(cwd, env.FHIR_PROFILES_DIR) : path.join(packageRoot(), 'fhir-profiles'),
+    profilesDir: profilesDir(env, cwd, problems),
     logLevel,
   };
   if (problems.length > 0) throw new ConfigError(problems);

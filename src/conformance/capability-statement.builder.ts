@@ -28,7 +28,7 @@ export function buildCapabilityStatement(registry: ConformanceRegistry, config: 
       readHistory: interactions.includes('vread'),
       updateCreate: config.updateCreate,
       conditionalCreate: false,
-      conditionalRead: 'not-supported',
+      conditionalRead: 'full-support',
       conditionalUpdate: false,
       conditionalDelete: 'not-supported',
     };
@@ -54,7 +54,7 @@ export function buildCapabilityStatement(registry: ConformanceRegistry, config: 
           description: 'Every interaction except reading this statement requires a bearer token.',
         },
         resource,
-        interaction: [{ code: 'history-system' }],
+        interaction: registry.resourceTypes.some((t) => registry.supports(t, 'history-type')) ? [{ code: 'history-system' }] : [],
       },
     ],
   };

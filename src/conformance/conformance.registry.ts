@@ -18,7 +18,7 @@ interface ServerProfile {
 export class ConformanceRegistry {
   private readonly enabled: Map<string, ReadonlySet<Interaction>>;
 
-  constructor(readonly knownTypes: readonly string[], enabled: Map<string, ReadonlySet<Interaction>>) {
+  constructor(enabled: Map<string, ReadonlySet<Interaction>>) {
     this.enabled = enabled;
   }
 
@@ -60,15 +60,11 @@ export class ConformanceRegistry {
     for (const type of include === '*' ? known : [...include].sort()) {
       if (!excluded.has(type)) enabled.set(type, perType.get(type) ?? defaults);
     }
-    return new ConformanceRegistry(known, enabled);
+    return new ConformanceRegistry(enabled);
   }
 
   get resourceTypes(): string[] {
     return [...this.enabled.keys()];
-  }
-
-  isKnownType(type: string): boolean {
-    return this.knownTypes.includes(type);
   }
 
   isEnabled(type: string): boolean {

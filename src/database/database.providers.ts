@@ -57,8 +57,11 @@ export class DatabaseLifecycle implements OnApplicationShutdown {
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.dataSource.isInitialized) await this.dataSource.destroy();
-    await this.db.stop();
-    this.logger.log('Database closed');
+    try {
+      if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    } finally {
+      await this.db.stop();
+      this.logger.log('Database closed');
+    }
   }
 }

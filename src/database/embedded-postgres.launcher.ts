@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DataDirLock, stopOrphanedPostmaster } from './data-dir.lock';
+import { DataDirLock } from './data-dir.lock';
+import { stopOrphanedPostmaster } from './orphaned-postmaster';
 
 export interface RunningDatabase {
   url: string;
@@ -25,10 +26,15 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** The cluster's password is made once and kept beside it, readable only by this user. */
-function clusterPassword(dataDir: string): string {
+/** The cluster's password is made with it and kept beside it, readable only by this user. */
+function clusterPassword(dataDir: string, initialised: boolean): string {
   const file = path.join(dataDir, 'postgres.password');
-  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  if (initialised) {
+    if (!fs.existsSync(file)) {
+      throw new Error(`${file} is missing: without it the cluster in ${dataDir} cannot be opened. Restore it, or move the folder away to start afresh.`);
+    }
+    return fs.readFileSync(file, 'utf8').trim();
+  }
   const password = crypto.randomBytes(24).toString('base64url');
   fs.writeFileSync(file, password, { mode: 0o600 });
   return password;
@@ -44,11 +50,22 @@ export async function startEmbeddedPostgres(dataDir: string, logger = new Logger
     const clusterDir = path.join(dataDir, 'pg');
     const isRoot = os.userInfo().uid === 0;
     if (isRoot) fs.chmodSync(dataDir, 0o711); // the postgres user must be able to reach its cluster folder
-    const initialised = fs.existsSync(path.join(clusterDir, 'PG_VERSION'));
-    if (!initialised) fs.rmSync(clusterDir, { recursive: true, force: true });
-    if (!initialised) fs.rmSync(path.join(dataDir, 'postgres.password'), { force: true });
-    const password = clusterPassword(dataDir);
-    if (await stopOrphanedPostmaster(clusterDir)) logger.warn('Stopped a PostgreSQL left running by an earlier server');
+    // Markers around initdb: a first start that was cut short is started afresh; a cluster folder this server
+    // did not make is never touched.
+    const marker = path.join(dataDir, 'pg.initialised');
+    const initialising = path.join(dataDir, 'pg.initialising');
+    const initialised = fs.existsSync(marker);
+    if (!initialised && fs.existsSync(clusterDir)) {
+      if (!fs.existsSync(initialising)) {
+        throw new Error(`${clusterDir} exists but was not initialised by this server; move it away or choose another DATA_DIR.`);
+      }
+      fs.rmSync(clusterDir, { recursive: true, force: true });
+    }
+    const password = clusterPassword(dataDir, initialised);
+    const orphan = await stopOrphanedPostmaster(clusterDir);
+    if (orphan === 'stopped') logger.warn('Stopped a PostgreSQL left running by an earlier server');
+    if (orphan === 'stale-file') logger.warn('Removed a stale postmaster.pid whose process id now belongs to another program');
+    const recent: string[] = []; // PostgreSQL's last words, for the error message if it does not start
     const port = await freePort();
     const pg = new EmbeddedPostgres({
       databaseDir: clusterDir,
@@ -59,18 +76,26 @@ export async function startEmbeddedPostgres(dataDir: string, logger = new Logger
       createPostgresUser: isRoot,
       initdbFlags: ['--encoding=UTF8'],
       postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-      onLog: (message: unknown) => logger.debug(String(message).trim()),
+      onLog: (message: unknown) => {
+        const line = String(message).trim();
+        recent.push(line);
+        if (recent.length > 5) recent.shift();
+        logger.debug(line);
+      },
       onError: (message: unknown) => logger.error(String(message).trim()),
     });
     const started = Date.now();
     if (!initialised) {
       logger.log(`Initialising a new PostgreSQL cluster in ${clusterDir}`);
+      fs.writeFileSync(initialising, new Date().toISOString());
       await pg.initialise();
+      fs.writeFileSync(marker, new Date().toISOString());
+      fs.rmSync(initialising, { force: true });
     }
     try {
       await pg.start();
     } catch {
-      throw new Error(`PostgreSQL could not start on the cluster in ${clusterDir}; see the log above for its reason.`);
+      throw new Error(`PostgreSQL could not start on the cluster in ${clusterDir}. It said:\n${recent.join('\n')}`);
     }
     logger.log(`PostgreSQL ${initialised ? 'reused' : 'initialised'} and started on 127.0.0.1:${port} in ${Date.now() - started} ms`);
     return {

@@ -1,4 +1,5 @@
 // Chooses the response format from _format and Accept. https://hl7.org/fhir/R4/http.html#mime-type
+import { Query, single } from '../interactions/paging';
 import { FhirError } from '../outcome/operation-outcome';
 
 export interface ResponseFormat {
@@ -28,13 +29,10 @@ function notAcceptable(what: string): FhirError {
   );
 }
 
-function first(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
-}
-
-export function negotiate(query: Record<string, unknown>, accept: string | undefined): ResponseFormat {
-  const pretty = first(query._pretty as string | undefined) === 'true';
-  const format = first(query._format as string | undefined);
+export function negotiate(query: Query, accept: string | undefined): ResponseFormat {
+  const pretty = single(query, '_pretty') === 'true';
+  // An unencoded "+" arrives as a space (form encoding): application/fhir+json must still be understood.
+  const format = single(query, '_format')?.replace(/ /g, '+');
   if (format !== undefined) {
     const chosen = FORMAT_ALIASES[format.split(';')[0].trim().toLowerCase()];
     if (!chosen || chosen === 'xml') throw notAcceptable(format);

@@ -19,7 +19,7 @@ import { FhirError, issue } from '../outcome/operation-outcome';
 import { negotiate } from './content-negotiation';
 import { sendResult } from './fhir-reply';
 import { FormBody } from './json-body.parser';
-import { ResourceTypeGate } from './resource-type.gate';
+import { ResourceTypeGate } from '../conformance/resource-type.gate';
 
 type Params = { type: string; id: string; vid: string };
 type Request = FastifyRequest<{ Params: Params; Querystring: Query }>;
@@ -85,7 +85,7 @@ export class FhirController {
       }
       const merged: Query = { ...req.query };
       for (const [k, v] of Object.entries((req.body as FormBody | undefined)?.params ?? {})) {
-        merged[k] = merged[k] === undefined ? v : ([] as string[]).concat(merged[k] as string | string[], v);
+        merged[k] = merged[k] === undefined ? v : [...([] as string[]).concat(merged[k] as string | string[]), ...v];
       }
       return this.searchInteraction.execute(type, merged, req.headers);
     });

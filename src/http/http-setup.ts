@@ -1,6 +1,8 @@
 // Fastify set-up shared by the server and the tests: body parsers, limits, request ids, response headers.
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
+import { authenticateOnArrival } from '../auth/authentication.hook';
+import { PrincipalResolver } from '../auth/fhir-principal';
 import { AppConfig } from '../config/app.config';
 import { FhirError } from '../outcome/operation-outcome';
 import { FormBody, JSON_MEDIA_TYPES, parseJsonBody } from './json-body.parser';
@@ -19,6 +21,10 @@ export function fastifyOptions(config: AppConfig) {
 
 export function configureHttp(app: NestFastifyApplication, config: AppConfig): void {
   const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  authenticateOnArrival(fastify, app.get(PrincipalResolver), config.fhirBaseUrl);
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser(JSON_MEDIA_TYPES, { parseAs: 'string' }, (_req, body, done) => {
     try {
@@ -28,9 +34,10 @@ export function configureHttp(app: NestFastifyApplication, config: AppConfig): v
     }
   });
   fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
-    done(null, FormBody.parse(body as string));
-  });
-  fastify.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
+    try {
+      done(null, FormBody.parse(body as string));
+    } catch (err) {
+      done(err as FhirError, undefined);
+    }
   });
 }

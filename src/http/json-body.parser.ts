@@ -40,15 +40,21 @@ export function parseJsonBody(text: string, maxDepth: number): unknown {
   }
 }
 
+/** The most parameters a form body may carry; a search needs a handful. */
+export const MAX_FORM_PARAMETERS = 1000;
+
 /** Parameters of a form-encoded POST _search, kept apart from JSON bodies so no handler mistakes one for the other. */
 export class FormBody {
-  constructor(readonly params: Record<string, string | string[]>) {}
+  constructor(readonly params: Record<string, string[]>) {}
 
   static parse(text: string): FormBody {
-    const params: Record<string, string | string[]> = {};
+    const params: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
+    let count = 0;
     for (const [k, v] of new URLSearchParams(text)) {
-      const prior = params[k];
-      params[k] = prior === undefined ? v : ([] as string[]).concat(prior, v);
+      if (++count > MAX_FORM_PARAMETERS) {
+        throw FhirError.of(400, 'too-costly', 'too-many-parameters', `A form body may carry at most ${MAX_FORM_PARAMETERS} parameters`);
+      }
+      (params[k] ??= []).push(v);
     }
     return new FormBody(params);
   }

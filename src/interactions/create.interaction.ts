@@ -17,7 +17,7 @@ export class CreateInteraction {
   ) {}
 
   async execute(type: string, payload: unknown, headers: Headers): Promise<FhirResult> {
-    const resource = this.body.resource(payload, type);
+    const resource = this.body.resource(payload, type, headers['content-type'] as string | undefined);
     // The server assigns id, versionId and lastUpdated: validate the resource as it will be stored.
     const id = this.repository.newId();
     const candidate = withServerMeta(resource, id, 1, new Date());

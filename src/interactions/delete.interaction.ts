@@ -2,25 +2,22 @@
 import { Injectable } from '@nestjs/common';
 import { etag, FhirResult } from '../outcome/fhir-result';
 import { ResourceRepository } from '../storage/resource.repository';
-import { notFound } from './read.interaction';
-import { Headers, ifMatchVersion } from './request-headers';
-import { ResourceBodyChecker } from './resource-body';
-import { versionConflict } from './update.interaction';
+import { requireIfMatch, requireValidId } from './interaction-errors';
+import { Headers, ifMatch } from './request-headers';
 
 @Injectable()
 export class DeleteInteraction {
   constructor(private readonly repository: ResourceRepository) {}
 
   async execute(type: string, id: string, headers: Headers): Promise<FhirResult> {
-    ResourceBodyChecker.requireId(id);
-    const expected = ifMatchVersion(headers);
+    requireValidId(id);
+    const condition = ifMatch(headers);
     const { previous, stored } = await this.repository.modify(type, id, (current) => {
-      if (expected !== undefined && current?.versionId !== expected) throw versionConflict(type, id, expected, current);
-      if (!current) throw notFound(type, id);
-      return current.deleted ? null : { delete: true };
+      requireIfMatch(condition, type, id, current);
+      return current && !current.deleted ? { delete: true } : null;
     });
-    // Deleting what is already deleted succeeds without a new version (delete is idempotent).
-    const version = stored ?? previous!;
-    return { status: 204, headers: { etag: etag(version.versionId) } };
+    // Deleting what is already deleted, or never existed, succeeds without a new version (R4: 200 or 204).
+    const version = stored ?? previous;
+    return { status: 204, headers: version ? { etag: etag(version.versionId) } : {} };
   }
 }

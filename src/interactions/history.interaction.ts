@@ -2,26 +2,27 @@
 // https://hl7.org/fhir/R4/http.html#history
 import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig, APP_CONFIG } from '../config/app.config';
+import { ConformanceRegistry } from '../conformance/conformance.registry';
 import { bundle, BundleLink, historyEntry } from '../outcome/bundle.builder';
 import { FhirResult } from '../outcome/fhir-result';
 import { FhirError } from '../outcome/operation-outcome';
 import { HistoryRepository } from '../storage/history.repository';
 import { ResourceRepository } from '../storage/resource.repository';
 import { decodeCursor, encodeCursor, instantParam, pageSize, pageUrl, Query } from './paging';
-import { notFound } from './read.interaction';
-import { ResourceBodyChecker } from './resource-body';
+import { notFound, requireValidId } from './interaction-errors';
 
 @Injectable()
 export class HistoryInteraction {
   constructor(
     private readonly history: HistoryRepository,
     private readonly resources: ResourceRepository,
+    private readonly registry: ConformanceRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async execute(query: Query, type?: string, id?: string): Promise<FhirResult> {
     if (id !== undefined) {
-      ResourceBodyChecker.requireId(id);
+      requireValidId(id);
       if (!(await this.resources.readCurrent(type!, id))) throw notFound(type!, id);
     }
     const count = pageSize(query, this.config.defaultPageSize, this.config.maxPageSize);
@@ -30,7 +31,11 @@ export class HistoryInteraction {
     if (before !== undefined && !/^\d{1,18}$/.test(before)) {
       throw FhirError.of(400, 'invalid', 'invalid-cursor', 'The paging cursor is not valid');
     }
-    const { versions, hasMore } = await this.history.page({ type, id, since, before, count });
+    // System history shows only the types whose history is served; type and instance history, their own.
+    const types = type !== undefined ? [type] : this.registry.resourceTypes.filter((t) => this.registry.supports(t, 'history-type'));
+    const { versions, hasMore } = count === 0
+      ? { versions: [], hasMore: false }
+      : await this.history.page({ types, id, since, before, count });
     const path = [this.config.fhirBaseUrl, type, id, '_history'].filter((p) => p !== undefined).join('/');
     const params = { _count: String(count), _since: since?.toISOString() };
     const link: BundleLink[] = [
@@ -41,7 +46,7 @@ export class HistoryInteraction {
       link.push({ relation: 'next', url: pageUrl(path, { ...params, _cursor: encodeCursor('h', versions[versions.length - 1].seq!) }) });
     }
     // Counting a whole type's or server's history is a table scan; only an instance's is cheap enough.
-    const total = id !== undefined ? await this.history.count({ type, id, since }) : undefined;
+    const total = id !== undefined ? await this.history.count({ types, id, since }) : undefined;
     const entries = versions.map((v) => historyEntry(this.config.fhirBaseUrl, v));
     return { status: 200, body: bundle('history', link, entries, total) };
   }

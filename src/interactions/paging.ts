@@ -23,7 +23,8 @@ export function pageSize(query: Query, defaultSize: number, maxSize: number): nu
 const INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
 export function instantParam(query: Query, name: string): Date | undefined {
-  const raw = single(query, name);
+  // An unencoded "+" of a time-zone offset arrives as a space (form encoding); a date holds no space.
+  const raw = single(query, name)?.replace(' ', '+');
   if (raw === undefined) return undefined;
   const date = INSTANT.test(raw) ? new Date(raw) : new Date(NaN);
   if (Number.isNaN(date.getTime())) {

@@ -6,10 +6,9 @@ import { FhirResult } from '../outcome/fhir-result';
 import { FhirError } from '../outcome/operation-outcome';
 import { ResourceRepository } from '../storage/resource.repository';
 import { FhirResource, StoredVersion, withServerMeta } from '../storage/stored-resource';
-import { gone, notFound } from './read.interaction';
-import { Headers, ifMatchVersion } from './request-headers';
+import { gone, notFound, requireIfMatch, requireValidId } from './interaction-errors';
+import { Headers, ifMatch } from './request-headers';
 import { ResourceBodyChecker } from './resource-body';
-import { versionConflict } from './update.interaction';
 import { writeResponse } from './write-response';
 
 export const JSON_PATCH = 'application/json-patch+json';
@@ -43,14 +42,14 @@ export class PatchInteraction {
   ) {}
 
   async execute(type: string, id: string, contentType: string | undefined, payload: unknown, headers: Headers): Promise<FhirResult> {
-    ResourceBodyChecker.requireId(id);
+    requireValidId(id);
     if ((contentType ?? '').split(';')[0].trim().toLowerCase() !== JSON_PATCH) {
       throw FhirError.of(415, 'not-supported', 'patch-format-unsupported', `PATCH accepts ${JSON_PATCH} only`);
     }
     const operations = patchOperations(payload);
-    const expected = ifMatchVersion(headers);
+    const condition = ifMatch(headers);
     const { stored } = await this.repository.modify(type, id, (current) => {
-      if (expected !== undefined && current?.versionId !== expected) throw versionConflict(type, id, expected, current);
+      requireIfMatch(condition, type, id, current);
       if (!current) throw notFound(type, id);
       if (current.deleted) throw gone(type, id);
       const patched = applyTo(current, operations);

@@ -10,13 +10,23 @@ function header(headers: Headers, name: string): string | undefined {
 
 const ETAG = /^\s*(?:W\/)?"(\d{1,9})"\s*$/;
 
-/** The version an If-Match names, or undefined without the header; a malformed value is a 400. */
-export function ifMatchVersion(headers: Headers): number | undefined {
+/** A parsed If-Match: '*' (any existing version) or a list of ETags. https://www.rfc-editor.org/rfc/rfc9110#field.if-match */
+export interface IfMatch {
+  text: string;
+  matches(versionId: number | undefined): boolean;
+}
+
+/** The If-Match condition, or undefined without the header; a malformed value is a 400. */
+export function ifMatch(headers: Headers): IfMatch | undefined {
   const raw = header(headers, 'if-match');
   if (raw === undefined) return undefined;
-  const m = ETAG.exec(raw);
-  if (!m) throw FhirError.of(400, 'invalid', 'invalid-if-match', 'If-Match must be an ETag such as W/"3"');
-  return Number(m[1]);
+  const text = raw.trim().slice(0, 200);
+  if (text === '*') return { text, matches: (v) => v !== undefined };
+  const versions = raw.split(',').map((tag) => ETAG.exec(tag)?.[1]);
+  if (versions.length === 0 || versions.length > 20 || versions.some((v) => v === undefined)) {
+    throw FhirError.of(400, 'invalid', 'invalid-if-match', 'If-Match must be * or ETags such as W/"3"');
+  }
+  return { text, matches: (v) => v !== undefined && versions.includes(String(v)) };
 }
 
 /** True when If-None-Match names this version or is '*'. */

@@ -1,10 +1,10 @@
 // Checks that a request body is a resource of the URL's type and valid against the R4 definitions.
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { FhirError, issue } from '../outcome/operation-outcome';
+import { FhirError } from '../outcome/operation-outcome';
 import { FhirResource } from '../storage/stored-resource';
 import { hasErrors, ResourceValidator } from '../validation/resource.validator';
 
-export const ID_PATTERN = /^[A-Za-z0-9\-.]{1,64}$/;
+const RESOURCE_MEDIA_TYPES = ['application/fhir+json', 'application/json'];
 
 @Injectable()
 export class ResourceBodyChecker implements OnModuleInit {
@@ -15,8 +15,12 @@ export class ResourceBodyChecker implements OnModuleInit {
     this.validator.validate({ resourceType: 'Patient' });
   }
 
-  /** The body as a resource of `type`, or a 400 that says why not. */
-  resource(body: unknown, type: string): FhirResource {
+  /** The body as a resource of `type`, or a 400 (415 for another media type) that says why not. */
+  resource(body: unknown, type: string, contentType: string | undefined): FhirResource {
+    const mediaType = (contentType ?? '').split(';')[0].trim().toLowerCase();
+    if (body !== undefined && !RESOURCE_MEDIA_TYPES.includes(mediaType)) {
+      throw FhirError.of(415, 'not-supported', 'unsupported-media-type', 'Send the resource as application/fhir+json or application/json');
+    }
     if (body === undefined || body === null) {
       throw FhirError.of(400, 'required', 'body-required', 'A resource is required in the request body');
     }
@@ -37,12 +41,6 @@ export class ResourceBodyChecker implements OnModuleInit {
     const issues = this.validator.validate(resource);
     if (hasErrors(issues)) {
       throw new FhirError(400, issues);
-    }
-  }
-
-  static requireId(id: string): void {
-    if (!ID_PATTERN.test(id)) {
-      throw new FhirError(400, [issue('error', 'invalid', 'invalid-id', 'The id in the URL is not a valid FHIR id')]);
     }
   }
 }

@@ -9,11 +9,12 @@ import { FhirError, issue, outcome } from '../outcome/operation-outcome';
 import { SearchRepository } from '../storage/search.repository';
 import { decodeCursor, encodeCursor, pageSize, pageUrl, Query, single } from './paging';
 import { Headers, strictHandling } from './request-headers';
-import { ID_PATTERN } from './resource-body';
+import { ID_PATTERN } from './interaction-errors';
 
 // Parameters that shape the answer rather than select resources; https://hl7.org/fhir/R4/search.html#return
 const RESULT_PARAMETERS = new Set(['_count', '_total', '_format', '_pretty', '_cursor']);
 const SEARCH_PARAMETERS = new Set(['_id']);
+const MAX_IDS = 1000;
 
 function values(query: Query, name: string): string[] {
   const raw = query[name];
@@ -56,10 +57,13 @@ export class SearchTypeInteraction {
   }
 
   private ids(query: Query): string[] | undefined {
-    const lists = values(query, '_id').map((v) => v.split(',').map((s) => s.trim()).filter((s) => s !== ''));
+    const lists = values(query, '_id').map((v) => new Set(v.split(',').map((s) => s.trim()).filter((s) => s !== '')));
     if (lists.length === 0) return undefined;
     // A repeated _id is an AND: only ids present in every list can match.
-    const ids = lists.reduce((acc, list) => acc.filter((id) => list.includes(id)));
-    return ids.filter((id) => ID_PATTERN.test(id));
+    const ids = [...lists[0]].filter((id) => ID_PATTERN.test(id) && lists.every((list) => list.has(id)));
+    if (ids.length > MAX_IDS) {
+      throw FhirError.of(400, 'too-costly', 'too-many-values', `_id may list at most ${MAX_IDS} ids`, ['_id']);
+    }
+    return ids;
   }
 }

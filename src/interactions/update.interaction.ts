@@ -1,49 +1,41 @@
 // update: PUT [base]/[type]/[id], with If-Match for version-aware updates. https://hl7.org/fhir/R4/http.html#update
 import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig, APP_CONFIG } from '../config/app.config';
+import { ResourceTypeGate } from '../conformance/resource-type.gate';
 import { FhirResult } from '../outcome/fhir-result';
 import { FhirError } from '../outcome/operation-outcome';
 import { ResourceRepository } from '../storage/resource.repository';
-import { StoredVersion, withServerMeta } from '../storage/stored-resource';
-import { Headers, ifMatchVersion } from './request-headers';
+import { withServerMeta } from '../storage/stored-resource';
+import { requireIfMatch, requireValidId } from './interaction-errors';
+import { Headers, ifMatch } from './request-headers';
 import { ResourceBodyChecker } from './resource-body';
 import { writeResponse } from './write-response';
-
-export function versionConflict(type: string, id: string, expected: number, current: StoredVersion | null): FhirError {
-  return FhirError.of(
-    412,
-    'conflict',
-    'version-conflict',
-    current
-      ? `If-Match names version ${expected} of ${type}/${id} but the current version is ${current.versionId}`
-      : `If-Match names version ${expected} of ${type}/${id}, which does not exist`,
-  );
-}
 
 @Injectable()
 export class UpdateInteraction {
   constructor(
     private readonly repository: ResourceRepository,
     private readonly body: ResourceBodyChecker,
+    private readonly gate: ResourceTypeGate,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async execute(type: string, id: string, payload: unknown, headers: Headers): Promise<FhirResult> {
-    ResourceBodyChecker.requireId(id);
-    const resource = this.body.resource(payload, type);
+    requireValidId(id);
+    const resource = this.body.resource(payload, type, headers['content-type'] as string | undefined);
     if (resource.id !== id) {
       throw FhirError.of(400, 'invalid', 'id-mismatch',
         resource.id === undefined ? 'The resource must carry the id given in the URL' : `The resource id (${String(resource.id)}) does not match the URL (${id})`,
         ['id']);
     }
-    const expected = ifMatchVersion(headers);
+    const condition = ifMatch(headers);
     const candidate = withServerMeta(resource, id, 1, new Date());
     this.body.validate(candidate);
     const { previous, stored } = await this.repository.modify(type, id, (current) => {
-      if (expected !== undefined && current?.versionId !== expected) throw versionConflict(type, id, expected, current);
+      requireIfMatch(condition, type, id, current);
       if (!current && !this.config.updateCreate) {
-        throw FhirError.of(405, 'not-supported', 'update-create-disabled',
-          `${type}/${id} does not exist and this server does not create resources with client-assigned ids on update`);
+        throw this.gate.notAllowed(type, 'update', 'update-create-disabled',
+          `${type}/${id} does not exist and this server does not create resources with client-assigned ids on update`, ['PUT']);
       }
       return { resource: candidate, method: 'PUT' };
     });

@@ -4,13 +4,12 @@ import { versionHeaders } from './fhir-result';
 import { OperationOutcome } from './operation-outcome';
 
 export interface BundleLink {
-  relation: 'self' | 'first' | 'next' | 'previous' | 'last';
+  relation: 'self' | 'first' | 'next';
   url: string;
 }
 
 export interface Bundle {
   resourceType: 'Bundle';
-  id?: string;
   meta?: { lastUpdated: string };
   type: 'history' | 'searchset';
   total?: number;
@@ -31,7 +30,7 @@ export function historyEntry(baseUrl: string, v: StoredVersion): Record<string, 
   entry.request = { method, url: method === 'POST' ? v.resourceType : `${v.resourceType}/${v.id}` };
   const headers = versionHeaders(v);
   entry.response = {
-    status: method === 'POST' ? '201 Created' : v.deleted ? '204 No Content' : '200 OK',
+    status: v.deleted ? '204 No Content' : method === 'POST' || v.versionId === 1 ? '201 Created' : '200 OK',
     etag: headers.etag,
     lastModified: v.lastUpdated.toISOString(),
   };

@@ -2,9 +2,10 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { StoredVersion } from './stored-resource';
+import { toStored, VersionRow } from './version-row';
 
 export interface HistoryQuery {
-  type?: string;
+  types: string[];
   id?: string;
   since?: Date;
   /** Only versions older than this history position (the cursor of the previous page). */
@@ -15,23 +16,11 @@ export interface HistoryQuery {
 const COLUMNS = 'seq::text AS position, resource_type, id, version_id, last_updated, deleted, content, method';
 // The three scopes share one statement shape; NULL parameters switch their filters off.
 const FILTERS =
-  '($1::text IS NULL OR resource_type = $1) AND ($2::text IS NULL OR id = $2) AND ' +
+  'resource_type = ANY($1::text[]) AND ($2::text IS NULL OR id = $2) AND ' +
   '($3::timestamptz IS NULL OR last_updated >= $3)';
 const SELECT_PAGE = 'SELECT ' + COLUMNS + ' FROM resource_history WHERE ' + FILTERS +
   ' AND ($4::bigint IS NULL OR seq < $4) ORDER BY seq DESC LIMIT $5';
 const COUNT = 'SELECT count(*)::int AS total FROM resource_history WHERE ' + FILTERS;
-
-interface HistoryRow {
-  /** seq as text (bigint exceeds a JS number); named apart so ORDER BY seq sorts the number. */
-  position: string;
-  resource_type: string;
-  id: string;
-  version_id: number;
-  last_updated: Date;
-  deleted: boolean;
-  content: string | null;
-  method: string;
-}
 
 @Injectable()
 export class HistoryRepository {
@@ -40,23 +29,14 @@ export class HistoryRepository {
   /** One page of versions, and whether another page follows. */
   async page(q: HistoryQuery): Promise<{ versions: StoredVersion[]; hasMore: boolean }> {
     const rows = (await this.dataSource.query(SELECT_PAGE, [
-      q.type ?? null, q.id ?? null, q.since ?? null, q.before ?? null, q.count + 1,
-    ])) as HistoryRow[];
-    const versions = rows.slice(0, q.count).map((r) => ({
-      resourceType: r.resource_type,
-      id: r.id,
-      versionId: r.version_id,
-      lastUpdated: r.last_updated,
-      deleted: r.deleted,
-      content: r.content,
-      method: r.method,
-      seq: r.position,
-    }));
+      q.types, q.id ?? null, q.since ?? null, q.before ?? null, q.count + 1,
+    ])) as VersionRow[];
+    const versions = rows.slice(0, q.count).map(toStored);
     return { versions, hasMore: rows.length > q.count };
   }
 
   async count(q: Omit<HistoryQuery, 'before' | 'count'>): Promise<number> {
-    const rows = (await this.dataSource.query(COUNT, [q.type ?? null, q.id ?? null, q.since ?? null])) as {
+    const rows = (await this.dataSource.query(COUNT, [q.types, q.id ?? null, q.since ?? null])) as {
       total: number;
     }[];
     return rows[0].total;

@@ -6,30 +6,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { PatientCompartmentIndexer } from '../search/patient-compartment.indexer';
 import { SearchIndexWriter } from '../search/search-index.writer';
 import { FhirResource, StoredVersion, withServerMeta } from './stored-resource';
-
-interface VersionRow {
-  resource_type: string;
-  id: string;
-  version_id: number;
-  last_updated: Date;
-  deleted: boolean;
-  content: string | null;
-  method?: string;
-  seq?: string;
-}
-
-function toStored(row: VersionRow): StoredVersion {
-  return {
-    resourceType: row.resource_type,
-    id: row.id,
-    versionId: row.version_id,
-    lastUpdated: row.last_updated,
-    deleted: row.deleted,
-    content: row.content,
-    method: row.method,
-    seq: row.seq,
-  };
-}
+import { toStored, VersionRow } from './version-row';
 
 const UNIQUE_VIOLATION = '23505';
 

@@ -3,6 +3,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { StoredVersion } from './stored-resource';
+import { toStored, VersionRow } from './version-row';
 
 export interface TypeSearch {
   type: string;
@@ -17,30 +18,14 @@ const SELECT_PAGE =
   ' AND ($3::text IS NULL OR id > $3) ORDER BY id LIMIT $4';
 const COUNT = 'SELECT count(*)::int AS total FROM resource WHERE ' + WHERE;
 
-interface Row {
-  resource_type: string;
-  id: string;
-  version_id: number;
-  last_updated: Date;
-  deleted: boolean;
-  content: string;
-}
-
 @Injectable()
 export class SearchRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   async page(s: TypeSearch): Promise<{ matches: StoredVersion[]; hasMore: boolean }> {
     if (s.count === 0) return { matches: [], hasMore: false };
-    const rows = (await this.dataSource.query(SELECT_PAGE, [s.type, s.ids ?? null, s.after ?? null, s.count + 1])) as Row[];
-    const matches = rows.slice(0, s.count).map((r) => ({
-      resourceType: r.resource_type,
-      id: r.id,
-      versionId: r.version_id,
-      lastUpdated: r.last_updated,
-      deleted: r.deleted,
-      content: r.content,
-    }));
+    const rows = (await this.dataSource.query(SELECT_PAGE, [s.type, s.ids ?? null, s.after ?? null, s.count + 1])) as VersionRow[];
+    const matches = rows.slice(0, s.count).map(toStored);
     return { matches, hasMore: rows.length > s.count };
   }
 

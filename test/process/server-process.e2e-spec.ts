@@ -103,11 +103,37 @@ it('recovers the cluster after the server was killed outright', async () => {
   expect(postmasterRunning(dataDir)).toBe(false);
 });
 
+it('starts afresh after a first start that was cut short, and never touches a cluster it did not make', async () => {
+  const cut = fs.mkdtempSync(path.join(os.tmpdir(), 'fhir-cut-'));
+  const foreign = fs.mkdtempSync(path.join(os.tmpdir(), 'fhir-foreign-'));
+  try {
+    fs.mkdirSync(path.join(cut, 'pg'));
+    fs.writeFileSync(path.join(cut, 'pg', 'PG_VERSION'), '18');
+    fs.writeFileSync(path.join(cut, 'pg.initialising'), 'interrupted');
+    const port = await freePort();
+    const resumed = startServer({ PORT: String(port), DATA_DIR: cut });
+    await waitFor(resumed, /FHIR R4 server ready/);
+    expect(resumed.output()).toMatch(/Initialising a new PostgreSQL cluster/);
+    resumed.child.kill('SIGHUP');
+    expect(await resumed.exited).toBe(0);
+
+    fs.mkdirSync(path.join(foreign, 'pg'));
+    fs.writeFileSync(path.join(foreign, 'pg', 'precious'), 'data');
+    const refused = startServer({ PORT: String(await freePort()), DATA_DIR: foreign });
+    expect(await refused.exited).toBe(1);
+    expect(refused.output()).toMatch(/exists but was not initialised by this server/);
+    expect(fs.readFileSync(path.join(foreign, 'pg', 'precious'), 'utf8')).toBe('data');
+  } finally {
+    fs.rmSync(cut, { recursive: true, force: true });
+    fs.rmSync(foreign, { recursive: true, force: true });
+  }
+});
+
 it('refuses bad configuration with one clear message per value', async () => {
   const bad = startServer({ PORT: 'eighty', PUBLIC_URL: 'ftp://x', DATABASE_URL: 'mysql://secret@host/db', DATA_DIR: dataDir });
   expect(await bad.exited).toBe(2);
   const out = bad.output();
-  expect(out).toMatch(/PORT must be a whole number from 0 to 65535 \(got "eighty"\)/);
+  expect(out).toMatch(/PORT must be a whole number from 1 to 65535 \(got "eighty"\)/);
   expect(out).toMatch(/PUBLIC_URL must be an absolute http\(s\) URL/);
   expect(out).toMatch(/DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL/);
   expect(out).not.toMatch(/secret/);

@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config/app.config';
 import { freePort } from '../../src/database/embedded-postgres.launcher';
 import { configureHttp, fastifyOptions } from '../../src/http/http-setup';
 import { http } from '../support/clients';
-import { createDatabase, startTestCluster, TestCluster } from '../support/test-cluster';
+import { createDatabase, dropDatabase, startTestCluster, TestCluster } from '../support/test-cluster';
 import { AUTH, startTestApp, TEST_TOKEN, TestApp } from '../support/test-app';
 
 // Every FHIR route, with a method that reaches it.
@@ -63,6 +63,14 @@ describe('the test server (with a test principal)', () => {
     expect401(await http(t).get('/fhir/Patient').set('cookie', `access_token=${TEST_TOKEN}`), t.fhirBase);
   });
 
+  it('refuses a body without credentials before reading it', async () => {
+    // Malformed JSON and an enormous form would be 400s if parsed: without credentials they are never parsed.
+    expect401(await http(t).post('/fhir/Patient').set('content-type', 'application/fhir+json').send('{not json'), t.fhirBase);
+    const form = 'a&'.repeat(500_000);
+    expect401(await http(t).post('/fhir/Patient/_search').set('content-type', 'application/x-www-form-urlencoded').send(form), t.fhirBase);
+    expect401(await http(t).post('/fhir/metadata').set('content-type', 'application/fhir+json').send('{}'), t.fhirBase);
+  });
+
   it('serves /metadata without credentials', async () => {
     const res = await http(t).get('/fhir/metadata');
     expect(res.status).toBe(200);
@@ -79,11 +87,13 @@ describe('the shipped application module', () => {
   let cluster: TestCluster;
   let origin: string;
   let fhirBase: string;
+  let databaseUrl: string;
 
   beforeAll(async () => {
     cluster = await startTestCluster();
     const port = await freePort();
-    const config = loadConfig({ PORT: String(port), DATABASE_URL: await createDatabase(cluster.adminUrl) });
+    databaseUrl = await createDatabase(cluster.adminUrl);
+    const config = loadConfig({ PORT: String(port), DATABASE_URL: databaseUrl });
     const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
     app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(fastifyOptions(config)), {
       bodyParser: false,
@@ -96,6 +106,7 @@ describe('the shipped application module', () => {
   });
   afterAll(async () => {
     await app.close();
+    await dropDatabase(cluster.adminUrl, databaseUrl);
     await cluster.stop();
   });
 

@@ -67,7 +67,8 @@ describe('a narrower profile and update-as-create', () => {
     expect(med.status).toBe(404);
     const del = await http(t).delete('/fhir/AuditEvent/1').set(AUTH);
     expect(del.status).toBe(405);
-    expect(del.headers.allow).toBe('GET, POST');
+    // At the instance address AuditEvent allows only read.
+    expect(del.headers.allow).toBe('GET, HEAD');
   });
 
   it('creates on update when update-as-create is on', async () => {
@@ -75,6 +76,22 @@ describe('a narrower profile and update-as-create', () => {
       .send(JSON.stringify({ resourceType: 'Patient', id: 'chosen-id' }));
     expect(res.status).toBe(201);
     expect(res.headers.location).toBe(`${t.fhirBase}/Patient/chosen-id/_history/1`);
+    const history = JSON.parse((await http(t).get('/fhir/Patient/chosen-id/_history').set(AUTH)).text);
+    expect(history.entry[0].request).toEqual({ method: 'PUT', url: 'Patient/chosen-id' });
+    expect(history.entry[0].response.status).toBe('201 Created');
+  });
+
+  it('lists in system history only the types whose history is served', async () => {
+    for (const type of ['Observation', 'AuditEvent']) {
+      const body = type === 'Observation'
+        ? { resourceType: type, status: 'final', code: { text: 'x' } }
+        : { resourceType: type, type: { code: 'rest' }, recorded: '2024-01-01T00:00:00Z', agent: [{ requestor: true, who: { display: 'x' } }], source: { observer: { display: 'x' } } };
+      expect((await http(t).post(`/fhir/${type}`).set(AUTH).set('content-type', 'application/fhir+json').send(JSON.stringify(body))).status).toBe(201);
+    }
+    const history = JSON.parse((await http(t).get('/fhir/_history').set(AUTH)).text);
+    const types = new Set(history.entry.map((e: any) => e.resource.resourceType));
+    expect(types.has('Observation')).toBe(true);
+    expect(types.has('AuditEvent')).toBe(false);
   });
 });
 

@@ -107,6 +107,17 @@ it('an unexpected failure is a 500 that carries only the request id', async () =
   }
 });
 
+it('a resource body in another media type is a 415', async () => {
+  const body = JSON.stringify({ resourceType: 'Patient' });
+  expectOutcome(await post('/fhir/Patient', body, 'application/json-patch+json'), 415, 'unsupported-media-type');
+  expectOutcome(await post('/fhir/Patient', 'resourceType=Patient', 'application/x-www-form-urlencoded'), 415, 'unsupported-media-type');
+});
+
+it('a form body with too many parameters is a 400', async () => {
+  const form = Array.from({ length: 1001 }, (_, i) => `p${i}=1`).join('&');
+  expectOutcome(await post('/fhir/Patient/_search', form, 'application/x-www-form-urlencoded'), 400, 'too-many-parameters');
+});
+
 it('a client-sent request id is not echoed', async () => {
   const res = await http(t).get('/fhir/metadata').set('x-request-id', 'attacker-chosen');
   expect(res.headers['x-request-id']).not.toBe('attacker-chosen');

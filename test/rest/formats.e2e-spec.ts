@@ -53,6 +53,13 @@ it('an Accept of a non-JSON, non-XML type is a 406', async () => {
   expect(errorCodes(JSON.parse(res.text))).toEqual(['format-not-acceptable']);
 });
 
+it('understands _format=application/fhir+json with an unencoded "+"', async () => {
+  const res = await http(t).get(`/fhir/Patient/${id}?_format=application/fhir+json`).set(AUTH);
+  expect(res.status).toBe(200);
+  expect(res.headers['content-type']).toBe('application/fhir+json; charset=utf-8');
+  expect((await http(t).get('/fhir/metadata?_format=application/fhir+json')).status).toBe(200);
+});
+
 it('_pretty=true indents; the default is compact', async () => {
   const pretty = await http(t).get(`/fhir/Patient/${id}`).query({ _pretty: 'true' }).set(AUTH);
   expect(pretty.text).toContain('\n  "resourceType": "Patient"');

@@ -72,6 +72,25 @@ it('paging links stay correct while new versions are written', async () => {
   expect(second.entry.map((e: any) => e.resource.code.text)).toEqual(['s0']);
 });
 
+it('_count=0 answers an empty page, with the total for an instance', async () => {
+  const created = await client.create({ resourceType: 'Observation', body: obs(60) });
+  for (const path of [`/fhir/Observation/${created.id}/_history`, '/fhir/Observation/_history', '/fhir/_history']) {
+    const res = await http(t).get(`${path}?_count=0`).set(AUTH);
+    expect(res.status).toBe(200);
+    const bundle = JSON.parse(res.text);
+    expect(bundle.entry).toEqual([]);
+    expect(bundle.link.map((l: any) => l.relation)).toEqual(['self', 'first']);
+  }
+  expect(JSON.parse((await http(t).get(`/fhir/Observation/${created.id}/_history?_count=0`).set(AUTH)).text).total).toBe(1);
+});
+
+it('understands an unencoded "+" in a _since offset', async () => {
+  const created = await client.create({ resourceType: 'Observation', body: obs(61) });
+  const res = await http(t).get(`/fhir/Observation/${created.id}/_history?_since=2000-01-01T00:00:00+01:00`).set(AUTH);
+  expect(res.status).toBe(200);
+  expect(JSON.parse(res.text).total).toBe(1);
+});
+
 it('history of an unknown instance is a 404; of a type with none, an empty Bundle', async () => {
   expect((await http(t).get('/fhir/Patient/nobody/_history').set(AUTH)).status).toBe(404);
   const res = await http(t).get('/fhir/Contract/_history').set(AUTH);

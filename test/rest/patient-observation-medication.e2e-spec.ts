@@ -156,7 +156,23 @@ describe('update', () => {
     expect(missing.status).toBe(400);
   });
 
+  it('accepts If-Match: * for an existing resource and a list of ETags', async () => {
+    const created = await client.create({ resourceType: 'Patient', body: patient });
+    const put = (ifMatch: string) => http(t).put(`/fhir/Patient/${created.id}`).set(AUTH).set('if-match', ifMatch)
+      .set('content-type', 'application/fhir+json').send(JSON.stringify({ ...created, gender: 'female' }));
+    expect((await put('*')).status).toBe(200);
+    expect((await put('W/"9", W/"2"')).status).toBe(200);
+    expect((await put('W/"1", W/"2"')).status).toBe(412);
+    const absent = await http(t).put('/fhir/Patient/not-there').set(AUTH).set('if-match', '*')
+      .set('content-type', 'application/fhir+json').send(JSON.stringify({ ...patient, id: 'not-there' }));
+    expect(absent.status).toBe(412);
+  });
+
   it('does not create a resource on update by default', async () => {
+    const raw = await http(t).put('/fhir/Patient/new-by-put').set(AUTH).set('content-type', 'application/fhir+json')
+      .send(JSON.stringify({ ...patient, id: 'new-by-put' }));
+    expect(raw.status).toBe(405);
+    expect(raw.headers.allow).toBe('GET, HEAD, PATCH, DELETE');
     const res = await failure(client.update({ resourceType: 'Patient', id: 'new-by-put', body: { ...patient, id: 'new-by-put' } }));
     expect(res.status).toBe(405);
     expect(errorCodes(res.data)).toEqual(['update-create-disabled']);
@@ -225,13 +241,22 @@ describe('delete', () => {
     expect((await client.vread({ resourceType: 'MedicationRequest', id: created.id!, version: '1' })).status).toBe('active');
   });
 
-  it('is idempotent, and 404s an id that never existed', async () => {
+  it('is idempotent, also for an id that never existed, and writes no extra version', async () => {
     const created = await client.create({ resourceType: 'Patient', body: patient });
     expect((await http(t).delete(`/fhir/Patient/${created.id}`).set(AUTH)).status).toBe(204);
     expect((await http(t).delete(`/fhir/Patient/${created.id}`).set(AUTH)).status).toBe(204);
     const history = await client.history({ resourceType: 'Patient', id: created.id! }) as any;
     expect(history.total).toBe(2);
-    expect((await http(t).delete('/fhir/Patient/never-was').set(AUTH)).status).toBe(404);
+    const never = await http(t).delete('/fhir/Patient/never-was').set(AUTH);
+    expect(never.status).toBe(204);
+    expect(never.headers.etag).toBeUndefined();
+    expect((await failure(client.read({ resourceType: 'Patient', id: 'never-was' }))).status).toBe(404);
+  });
+
+  it('honours If-Match on delete', async () => {
+    const created = await client.create({ resourceType: 'Patient', body: patient });
+    expect((await http(t).delete(`/fhir/Patient/${created.id}`).set(AUTH).set('if-match', 'W/"2"')).status).toBe(412);
+    expect((await http(t).delete(`/fhir/Patient/${created.id}`).set(AUTH).set('if-match', 'W/"1"')).status).toBe(204);
   });
 
   it('lets an update bring a deleted resource back as a new version', async () => {

@@ -6,7 +6,7 @@ import { FhirPrincipal, PrincipalResolver, RequestHeaders } from '../../src/auth
 import { AppConfig, loadConfig } from '../../src/config/app.config';
 import { freePort } from '../../src/database/embedded-postgres.launcher';
 import { configureHttp, fastifyOptions } from '../../src/http/http-setup';
-import { createDatabase, startTestCluster } from './test-cluster';
+import { createDatabase, dropDatabase, startTestCluster } from './test-cluster';
 
 export const TEST_TOKEN = 'test-token-for-the-e2e-suite';
 export const AUTH = { authorization: `Bearer ${TEST_TOKEN}` };
@@ -54,6 +54,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     databaseUrl,
     async close() {
       await app.close();
+      await dropDatabase(cluster.adminUrl, databaseUrl);
       await cluster.stop();
     },
   };
