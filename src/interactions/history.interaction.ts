@@ -3,12 +3,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig, APP_CONFIG } from '../config/app.config';
 import { ConformanceRegistry } from '../conformance/conformance.registry';
-import { bundle, BundleLink, historyEntry } from '../outcome/bundle.builder';
+import { BundleLink, bundleText, historyEntry } from '../outcome/bundle.builder';
 import { FhirResult } from '../outcome/fhir-result';
 import { FhirError } from '../outcome/operation-outcome';
 import { HistoryRepository } from '../storage/history.repository';
 import { ResourceRepository } from '../storage/resource.repository';
-import { decodeCursor, encodeCursor, instantParam, pageSize, pageUrl, Query } from './paging';
+import { decodeCursor, encodeCursor, instantParam, pageSize, pageUrl, Query, withinBudget } from './paging';
 import { notFound, requireValidId } from './interaction-errors';
 
 @Injectable()
@@ -33,9 +33,9 @@ export class HistoryInteraction {
     }
     // System history shows only the types whose history is served; type and instance history, their own.
     const types = type !== undefined ? [type] : this.registry.resourceTypes.filter((t) => this.registry.supports(t, 'history-type'));
-    const { versions, hasMore } = count === 0
-      ? { versions: [], hasMore: false }
-      : await this.history.page({ types, id, since, before, count });
+    const page = count === 0 ? { versions: [], hasMore: false } : await this.history.page({ types, id, since, before, count });
+    const versions = withinBudget(page.versions);
+    const hasMore = page.hasMore || versions.length < page.versions.length;
     const path = [this.config.fhirBaseUrl, type, id, '_history'].filter((p) => p !== undefined).join('/');
     const params = { _count: String(count), _since: since?.toISOString() };
     const link: BundleLink[] = [
@@ -48,6 +48,6 @@ export class HistoryInteraction {
     // Counting a whole type's or server's history is a table scan; only an instance's is cheap enough.
     const total = id !== undefined ? await this.history.count({ types, id, since }) : undefined;
     const entries = versions.map((v) => historyEntry(this.config.fhirBaseUrl, v));
-    return { status: 200, body: bundle('history', link, entries, total) };
+    return { status: 200, raw: bundleText('history', link, entries, total) };
   }
 }

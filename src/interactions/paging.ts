@@ -53,3 +53,15 @@ export function pageUrl(path: string, params: Record<string, string | undefined>
   const qs = search.toString();
   return qs ? `${path}?${qs}` : path;
 }
+
+/** A page stops growing past this much stored content (at least one entry is kept), so no answer outgrows memory. */
+export const PAGE_BYTE_BUDGET = 32 * 1024 * 1024;
+
+export function withinBudget<T extends { content: string | null }>(items: T[], budget = PAGE_BYTE_BUDGET): T[] {
+  let used = 0;
+  for (let i = 0; i < items.length; i++) {
+    used += items[i].content?.length ?? 0;
+    if (used > budget && i > 0) return items.slice(0, i);
+  }
+  return items;
+}

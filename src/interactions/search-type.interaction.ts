@@ -3,11 +3,11 @@
 // under Prefer: handling=strict.
 import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig, APP_CONFIG } from '../config/app.config';
-import { bundle, BundleLink, outcomeEntry, searchEntry } from '../outcome/bundle.builder';
+import { BundleLink, bundleText, outcomeEntry, searchEntry } from '../outcome/bundle.builder';
 import { FhirResult } from '../outcome/fhir-result';
 import { FhirError, issue, outcome } from '../outcome/operation-outcome';
 import { SearchRepository } from '../storage/search.repository';
-import { decodeCursor, encodeCursor, pageSize, pageUrl, Query, single } from './paging';
+import { decodeCursor, encodeCursor, pageSize, pageUrl, Query, single, withinBudget } from './paging';
 import { Headers, strictHandling } from './request-headers';
 import { ID_PATTERN } from './interaction-errors';
 
@@ -37,7 +37,9 @@ export class SearchTypeInteraction {
     const count = pageSize(query, this.config.defaultPageSize, this.config.maxPageSize);
     const ids = this.ids(query);
     const after = decodeCursor(query, 's');
-    const { matches, hasMore } = await this.search.page({ type, ids, after, count });
+    const page = await this.search.page({ type, ids, after, count });
+    const matches = withinBudget(page.matches);
+    const hasMore = page.hasMore || matches.length < page.matches.length;
 
     const path = `${this.config.fhirBaseUrl}/${type}`;
     const params: Record<string, string | undefined> = { _id: ids?.join(','), _count: String(count), _total: single(query, '_total') };
@@ -53,7 +55,7 @@ export class SearchTypeInteraction {
         issue('warning', 'not-supported', 'unknown-search-parameter', `Search parameter ${p} is not supported for ${type} and was ignored`, [p])))));
     }
     const total = single(query, '_total') === 'none' ? undefined : await this.search.count({ type, ids });
-    return { status: 200, body: bundle('searchset', link, entries, total) };
+    return { status: 200, raw: bundleText('searchset', link, entries, total) };
   }
 
   private ids(query: Query): string[] | undefined {

@@ -1,6 +1,7 @@
-// Bundles for history and search answers. https://hl7.org/fhir/R4/bundle.html
+// Bundles for history and search answers, written as JSON text: stored resources are spliced in as they are
+// kept, never parsed and re-serialised. https://hl7.org/fhir/R4/bundle.html
 import { StoredVersion } from '../storage/stored-resource';
-import { versionHeaders } from './fhir-result';
+import { etag } from './fhir-result';
 import { OperationOutcome } from './operation-outcome';
 
 export interface BundleLink {
@@ -8,45 +9,44 @@ export interface BundleLink {
   url: string;
 }
 
-export interface Bundle {
-  resourceType: 'Bundle';
-  meta?: { lastUpdated: string };
-  type: 'history' | 'searchset';
-  total?: number;
-  link: BundleLink[];
-  entry: Record<string, unknown>[];
+/** A JSON object from members whose values are already JSON text; undefined values are left out. */
+function objectText(members: [string, string | undefined][]): string {
+  return `{${members.filter(([, v]) => v !== undefined).map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`;
 }
 
-function parsed(v: StoredVersion): unknown {
-  return v.content === null ? undefined : JSON.parse(v.content);
-}
+const json = (value: unknown): string => JSON.stringify(value);
 
 /** A history entry: the version (absent for a deletion), the request that made it and its outcome. */
-export function historyEntry(baseUrl: string, v: StoredVersion): Record<string, unknown> {
-  const fullUrl = `${baseUrl}/${v.resourceType}/${v.id}`;
+export function historyEntry(baseUrl: string, v: StoredVersion): string {
   const method = v.method ?? (v.deleted ? 'DELETE' : 'PUT');
-  const entry: Record<string, unknown> = { fullUrl };
-  if (!v.deleted) entry.resource = parsed(v);
-  entry.request = { method, url: method === 'POST' ? v.resourceType : `${v.resourceType}/${v.id}` };
-  const headers = versionHeaders(v);
-  entry.response = {
-    status: v.deleted ? '204 No Content' : method === 'POST' || v.versionId === 1 ? '201 Created' : '200 OK',
-    etag: headers.etag,
-    lastModified: v.lastUpdated.toISOString(),
-  };
-  return entry;
+  const status = v.deleted ? '204 No Content' : method === 'POST' || v.versionId === 1 ? '201 Created' : '200 OK';
+  return objectText([
+    ['fullUrl', json(`${baseUrl}/${v.resourceType}/${v.id}`)],
+    ['resource', v.deleted ? undefined : v.content ?? undefined],
+    ['request', json({ method, url: method === 'POST' ? v.resourceType : `${v.resourceType}/${v.id}` })],
+    ['response', json({ status, etag: etag(v.versionId), lastModified: v.lastUpdated.toISOString() })],
+  ]);
 }
 
-export function searchEntry(baseUrl: string, v: StoredVersion): Record<string, unknown> {
-  return { fullUrl: `${baseUrl}/${v.resourceType}/${v.id}`, resource: parsed(v), search: { mode: 'match' } };
+export function searchEntry(baseUrl: string, v: StoredVersion): string {
+  return objectText([
+    ['fullUrl', json(`${baseUrl}/${v.resourceType}/${v.id}`)],
+    ['resource', v.content ?? undefined],
+    ['search', json({ mode: 'match' })],
+  ]);
 }
 
-export function outcomeEntry(o: OperationOutcome): Record<string, unknown> {
-  return { resource: o, search: { mode: 'outcome' } };
+export function outcomeEntry(o: OperationOutcome): string {
+  return objectText([['resource', json(o)], ['search', json({ mode: 'outcome' })]]);
 }
 
-export function bundle(type: Bundle['type'], link: BundleLink[], entry: Record<string, unknown>[], total?: number): Bundle {
-  const b: Bundle = { resourceType: 'Bundle', meta: { lastUpdated: new Date().toISOString() }, type, link, entry };
-  if (total !== undefined) b.total = total;
-  return b;
+export function bundleText(type: 'history' | 'searchset', link: BundleLink[], entries: string[], total?: number): string {
+  return objectText([
+    ['resourceType', json('Bundle')],
+    ['meta', json({ lastUpdated: new Date().toISOString() })],
+    ['type', json(type)],
+    ['total', total === undefined ? undefined : json(total)],
+    ['link', json(link)],
+    ['entry', `[${entries.join(',')}]`],
+  ]);
 }

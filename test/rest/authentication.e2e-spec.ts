@@ -1,16 +1,19 @@
 // Deny by default: every FHIR route but /metadata needs a principal; the shipped server can authenticate no one.
+import { RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { AppModule } from '../../src/app.module';
 import { loadConfig } from '../../src/config/app.config';
 import { freePort } from '../../src/database/embedded-postgres.launcher';
+import { FhirController } from '../../src/http/fhir.controller';
 import { configureHttp, fastifyOptions } from '../../src/http/http-setup';
 import { http } from '../support/clients';
 import { createDatabase, dropDatabase, startTestCluster, TestCluster } from '../support/test-cluster';
 import { AUTH, startTestApp, TEST_TOKEN, TestApp } from '../support/test-app';
 
-// Every FHIR route, with a method that reaches it.
+// Every FHIR route, with a method and a concrete path that reach it; checked against the controllers below.
 const ROUTES: [string, string][] = [
   ['GET', '/fhir/Patient'],
   ['POST', '/fhir/Patient/_search'],
@@ -32,11 +35,39 @@ function send(agent: ReturnType<typeof request>, method: string, path: string, h
   return ['POST', 'PUT', 'PATCH'].includes(method) ? req.set('content-type', 'application/fhir+json').send('{}') : req;
 }
 
+// The only routes that answer without credentials.
+const PUBLIC_ROUTES = ['GET /fhir/metadata', 'POST /fhir/metadata'];
+
+/** Every route the application's controllers declare, as "METHOD /path/:param". */
+function declaredRoutes(): string[] {
+  const routes: string[] = [];
+  for (const controller of [FhirController]) {
+    const prefix = Reflect.getMetadata(PATH_METADATA, controller) as string;
+    for (const name of Object.getOwnPropertyNames(controller.prototype)) {
+      const handler = (controller.prototype as unknown as Record<string, object>)[name];
+      const path = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
+      if (name === 'constructor' || path === undefined) continue;
+      const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
+      routes.push(`${method} /${prefix}/${path}`.replace(/\/+$/, ''));
+    }
+  }
+  return routes;
+}
+
 function expect401(res: { status: number; text: string; headers: Record<string, string> }, fhirBase: string) {
   expect(res.status).toBe(401);
   expect(res.headers['www-authenticate']).toBe(`Bearer realm="${fhirBase}"`);
   if (res.text) expect(JSON.parse(res.text).issue[0].code).toBe('login');
 }
+
+it('covers every declared route: each is in the table above or is public', () => {
+  const asPattern = ([method, path]: [string, string]) =>
+    `${method} ${path.replace('/fhir/Patient/1/_history/1', '/fhir/:type/:id/_history/:vid').replace('/fhir/Patient/1', '/fhir/:type/:id').replace('/fhir/Patient', '/fhir/:type')}`;
+  const tested = new Set(ROUTES.filter(([m]) => m !== 'HEAD').map(asPattern));
+  const untested = declaredRoutes().filter((r) => !tested.has(r) && !PUBLIC_ROUTES.includes(r));
+  expect(untested).toEqual([]);
+  expect(declaredRoutes().length).toBe(ROUTES.filter(([m]) => m !== 'HEAD').length + PUBLIC_ROUTES.length);
+});
 
 describe('the test server (with a test principal)', () => {
   let t: TestApp;
