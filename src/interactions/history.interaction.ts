@@ -3,12 +3,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig, APP_CONFIG } from '../config/app.config';
 import { ConformanceRegistry } from '../conformance/conformance.registry';
-import { BundleLink, bundleText, historyEntry } from '../outcome/bundle.builder';
+import { bundleText, historyEntry } from '../outcome/bundle.builder';
 import { FhirResult } from '../outcome/fhir-result';
 import { FhirError } from '../outcome/operation-outcome';
 import { HistoryRepository } from '../storage/history.repository';
 import { ResourceRepository } from '../storage/resource.repository';
-import { decodeCursor, encodeCursor, instantParam, pageSize, pageUrl, Query, withinBudget } from './paging';
+import { decodeCursor, instantParam, pageLinks, pageSize, Query, withinBudget } from './paging';
 import { notFound, requireValidId } from './interaction-errors';
 
 @Injectable()
@@ -38,13 +38,7 @@ export class HistoryInteraction {
     const hasMore = page.hasMore || versions.length < page.versions.length;
     const path = [this.config.fhirBaseUrl, type, id, '_history'].filter((p) => p !== undefined).join('/');
     const params = { _count: String(count), _since: since?.toISOString() };
-    const link: BundleLink[] = [
-      { relation: 'self', url: pageUrl(path, { ...params, _cursor: before === undefined ? undefined : encodeCursor('h', before) }) },
-      { relation: 'first', url: pageUrl(path, params) },
-    ];
-    if (hasMore) {
-      link.push({ relation: 'next', url: pageUrl(path, { ...params, _cursor: encodeCursor('h', versions[versions.length - 1].seq!) }) });
-    }
+    const link = pageLinks(path, params, 'h', before, hasMore ? versions[versions.length - 1].seq : undefined);
     // Counting a whole type's or server's history is a table scan; only an instance's is cheap enough.
     const total = id !== undefined ? await this.history.count({ types, id, since }) : undefined;
     const entries = versions.map((v) => historyEntry(this.config.fhirBaseUrl, v));

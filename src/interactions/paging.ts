@@ -1,4 +1,5 @@
 // Shared result-parameter parsing for history and search: _count, _since and the opaque page cursor.
+import { BundleLink } from '../outcome/bundle.builder';
 import { FhirError } from '../outcome/operation-outcome';
 
 export type Query = Record<string, string | string[] | undefined>;
@@ -64,4 +65,18 @@ export function withinBudget<T extends { content: string | null }>(items: T[], b
     if (used > budget && i > 0) return items.slice(0, i);
   }
   return items;
+}
+
+/** self, first and (when another page follows) next links of one page; `kind` keeps cursors of one listing apart. */
+export function pageLinks(
+  path: string,
+  params: Record<string, string | undefined>,
+  kind: string,
+  current: string | undefined,
+  next: string | undefined,
+): BundleLink[] {
+  const at = (position: string | undefined) => pageUrl(path, { ...params, _cursor: position === undefined ? undefined : encodeCursor(kind, position) });
+  const links: BundleLink[] = [{ relation: 'self', url: at(current) }, { relation: 'first', url: at(undefined) }];
+  if (next !== undefined) links.push({ relation: 'next', url: at(next) });
+  return links;
 }

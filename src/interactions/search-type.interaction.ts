@@ -3,11 +3,11 @@
 // under Prefer: handling=strict.
 import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig, APP_CONFIG } from '../config/app.config';
-import { BundleLink, bundleText, outcomeEntry, searchEntry } from '../outcome/bundle.builder';
+import { bundleText, outcomeEntry, searchEntry } from '../outcome/bundle.builder';
 import { FhirResult } from '../outcome/fhir-result';
 import { FhirError, issue, outcome } from '../outcome/operation-outcome';
 import { SearchRepository } from '../storage/search.repository';
-import { decodeCursor, encodeCursor, pageSize, pageUrl, Query, single, withinBudget } from './paging';
+import { decodeCursor, pageLinks, pageSize, Query, single, withinBudget } from './paging';
 import { Headers, strictHandling } from './request-headers';
 import { ID_PATTERN } from './interaction-errors';
 
@@ -43,12 +43,7 @@ export class SearchTypeInteraction {
 
     const path = `${this.config.fhirBaseUrl}/${type}`;
     const params: Record<string, string | undefined> = { _id: ids?.join(','), _count: String(count), _total: single(query, '_total') };
-    const link: BundleLink[] = [
-      { relation: 'self', url: pageUrl(path, { ...params, _cursor: after === undefined ? undefined : encodeCursor('s', after) }) },
-      { relation: 'first', url: pageUrl(path, params) },
-    ];
-    if (hasMore) link.push({ relation: 'next', url: pageUrl(path, { ...params, _cursor: encodeCursor('s', matches[matches.length - 1].id) }) });
-
+    const link = pageLinks(path, params, 's', after, hasMore ? matches[matches.length - 1].id : undefined);
     const entries = matches.map((m) => searchEntry(this.config.fhirBaseUrl, m));
     if (unknown.length > 0) {
       entries.push(outcomeEntry(outcome(unknown.map((p) =>
