@@ -11,6 +11,10 @@ function hasBody(request: FastifyRequest): boolean {
   return (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined;
 }
 
+/**
+ * Applies to every path. A component mounted later that authenticates by its own protocol (an authorization
+ * server's token endpoint takes client credentials in the body) needs an explicit exemption here.
+ */
 export function authenticateOnArrival(fastify: FastifyInstance, resolver: PrincipalResolver, fhirBaseUrl: string): void {
   fastify.addHook('onRequest', async (request: RequestWithPrincipal) => {
     request.principal = await resolver.resolve(request.headers);
