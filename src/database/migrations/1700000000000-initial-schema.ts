@@ -34,6 +34,7 @@ export class InitialSchema1700000000000 implements MigrationInterface {
         UNIQUE (resource_type, id, version_id)
       )`);
     await q.query(`CREATE INDEX resource_history_type_seq_idx ON resource_history (resource_type, seq DESC)`);
+    await q.query(`CREATE INDEX resource_history_instance_seq_idx ON resource_history (resource_type, id, seq DESC)`);
     await q.query(`CREATE INDEX resource_history_updated_idx ON resource_history (last_updated)`);
 
     // One row per extracted value; (resource_type, resource_id) ties a row to its resource's current version.
