@@ -1,10 +1,12 @@
 // Builds the CapabilityStatement from what is registered: never written by hand.
 // https://hl7.org/fhir/R4/capabilitystatement.html
-import { AppConfig } from '../config/app.config';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AppConfig, packageRoot } from '../config/app.config';
 import { ConformanceRegistry, Interaction } from './conformance.registry';
 
-export const SERVER_NAME = 'FHIR Server';
-export const SERVER_VERSION = '0.1.0';
+const SERVER_NAME = 'FHIR Server';
+const SERVER_VERSION = (JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 
 // The search parameters every type answers to in this release, with their definitions.
 const COMMON_SEARCH_PARAMS = [
