@@ -21,6 +21,7 @@ describe('default profile', () => {
     expect(cs.format).toEqual(['application/fhir+json', 'application/json']);
     expect(cs.patchFormat).toEqual(['application/json-patch+json']);
     expect(cs.implementation.url).toBe(t.fhirBase);
+    expect(cs.software.version).toBe(JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')).version);
     const registered = ConformanceRegistry.load(t.config.profilesDir);
     const listed = cs.rest[0].resource;
     expect(listed.map((r: any) => r.type)).toEqual(registered.resourceTypes);
