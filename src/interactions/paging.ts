@@ -36,7 +36,7 @@ export function instantParam(query: Query, name: string): Date | undefined {
 
 /** Cursors are opaque to clients: a prefix and a position, base64url-encoded. */
 export function encodeCursor(kind: string, position: string): string {
-  return Buffer.from(`${kind}:${position}`, 'utf8').toString('base64url');
+  return Buffer.from(kind + ':' + position, 'utf8').toString('base64url');
 }
 
 export function decodeCursor(query: Query, kind: string): string | undefined {
