@@ -53,7 +53,7 @@ export class PatientCompartmentIndexer {
   keys(resource: FhirResource): string[] {
     const keys = new Set<string>();
     if (resource.resourceType === 'Patient' && resource.id) keys.add(`Patient/${resource.id}`);
-    for (const value of this.evaluate(resource)) {
+    for (const value of this.referencesOf(resource)) {
       const reference = (value as { reference?: unknown } | null)?.reference;
       const key = typeof reference === 'string' ? this.patientKey(reference) : undefined;
       if (key) keys.add(key);
@@ -61,7 +61,7 @@ export class PatientCompartmentIndexer {
     return [...keys].sort();
   }
 
-  private evaluate(resource: FhirResource): unknown[] {
+  private referencesOf(resource: FhirResource): unknown[] {
     const type = resource.resourceType;
     if (!this.expressions.has(type)) {
       const source = this.sources.get(type);
