@@ -22,7 +22,9 @@ import { VreadInteraction } from './interactions/vread.interaction';
 import { AllExceptionsFilter } from './outcome/all-exceptions.filter';
 import { PatientCompartmentIndexer } from './search/patient-compartment.indexer';
 import { SearchIndexWriter } from './search/search-index.writer';
+import { SearchEngine } from './search/search.engine';
 import { SearchIndexer } from './search/search.indexer';
+import { DatabaseSession } from './storage/database-session';
 import { HistoryRepository } from './storage/history.repository';
 import { ResourceRepository } from './storage/resource.repository';
 import { SearchRepository } from './storage/search.repository';
@@ -42,11 +44,13 @@ export class AppModule {
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         ...databaseProviders,
         DatabaseLifecycle,
+        DatabaseSession,
         CapabilitiesService,
         ResourceTypeGate,
         ResourceValidator,
         ResourceBodyChecker,
         SearchIndexer,
+        SearchEngine,
         PatientCompartmentIndexer,
         SearchIndexWriter,
         ResourceRepository,

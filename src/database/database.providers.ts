@@ -4,10 +4,11 @@ import { DataSource } from 'typeorm';
 import { AppConfig, APP_CONFIG } from '../config/app.config';
 import { RunningDatabase, startEmbeddedPostgres } from './embedded-postgres.launcher';
 import { InitialSchema1700000000000 } from './migrations/1700000000000-initial-schema';
+import { SearchIndexColumns1700000001000 } from './migrations/1700000001000-search-index-columns';
 
 export const RUNNING_DATABASE = Symbol('RUNNING_DATABASE');
 
-export const MIGRATIONS = [InitialSchema1700000000000];
+export const MIGRATIONS = [InitialSchema1700000000000, SearchIndexColumns1700000001000];
 
 export function createDataSource(url: string): DataSource {
   return new DataSource({

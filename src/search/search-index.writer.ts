@@ -1,64 +1,90 @@
-// Writes a resource's search-index rows in the caller's transaction, replacing those of its previous version.
+// The statement parts that replace a resource's search-index rows. They are written as data-modifying CTEs so
+// that a version (current row, history row, index rows) is stored in one round trip; every value is bound.
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { FhirResource } from '../storage/stored-resource';
-import { IndexRows, SearchIndexer } from './search.indexer';
+import { Queryable } from '../storage/database-session';
+import { IndexRows } from './index-rows';
+import { SearchIndexer } from './search.indexer';
 
-// One fixed statement per index table: values arrive as parallel arrays and are bound, never inlined.
-const INSERTS: { [K in keyof IndexRows]: { sql: string; columns: (keyof IndexRows[K][number])[] } } = {
-  string: {
-    sql: 'INSERT INTO search_string (resource_type, resource_id, param, value, normalized) SELECT $1, $2, * FROM unnest($3::text[], $4::text[], $5::text[])',
-    columns: ['param', 'value', 'normalized'],
-  },
+type Table = keyof IndexRows;
+
+// One fixed insert per table: the values arrive as parallel arrays ($n placeholders filled in below).
+const INSERTS: { [K in Table]: { table: string; columns: string; casts: string[]; fields: (keyof IndexRows[K][number])[] } } = {
+  string: { table: 'search_string', columns: 'param, value, normalized, grp', casts: ['text', 'text', 'text', 'int'], fields: ['param', 'value', 'normalized', 'grp'] },
   token: {
-    sql: 'INSERT INTO search_token (resource_type, resource_id, param, system, code, display) SELECT $1, $2, * FROM unnest($3::text[], $4::text[], $5::text[], $6::text[])',
-    columns: ['param', 'system', 'code', 'display'],
+    table: 'search_token',
+    columns: 'param, system, code, text, type_system, type_code, grp',
+    casts: ['text', 'text', 'text', 'text', 'text', 'text', 'int'],
+    fields: ['param', 'system', 'code', 'text', 'typeSystem', 'typeCode', 'grp'],
   },
-  date: {
-    sql: 'INSERT INTO search_date (resource_type, resource_id, param, low, high) SELECT $1, $2, * FROM unnest($3::text[], $4::timestamptz[], $5::timestamptz[])',
-    columns: ['param', 'low', 'high'],
-  },
-  number: {
-    sql: 'INSERT INTO search_number (resource_type, resource_id, param, value) SELECT $1, $2, * FROM unnest($3::text[], $4::numeric[])',
-    columns: ['param', 'value'],
-  },
+  date: { table: 'search_date', columns: 'param, low, high, grp', casts: ['text', 'timestamptz', 'timestamptz', 'int'], fields: ['param', 'low', 'high', 'grp'] },
+  number: { table: 'search_number', columns: 'param, value, grp', casts: ['text', 'numeric', 'int'], fields: ['param', 'value', 'grp'] },
   quantity: {
-    sql: 'INSERT INTO search_quantity (resource_type, resource_id, param, value, system, code, unit) SELECT $1, $2, * FROM unnest($3::text[], $4::numeric[], $5::text[], $6::text[], $7::text[])',
-    columns: ['param', 'value', 'system', 'code', 'unit'],
+    table: 'search_quantity',
+    columns: 'param, value, system, code, unit, grp',
+    casts: ['text', 'numeric', 'text', 'text', 'text', 'int'],
+    fields: ['param', 'value', 'system', 'code', 'unit', 'grp'],
   },
   reference: {
-    sql: 'INSERT INTO search_reference (resource_type, resource_id, param, target_type, target_id, url) SELECT $1, $2, * FROM unnest($3::text[], $4::text[], $5::text[], $6::text[])',
-    columns: ['param', 'targetType', 'targetId', 'url'],
+    table: 'search_reference',
+    columns: 'param, target_type, target_id, url, grp',
+    casts: ['text', 'text', 'text', 'text', 'int'],
+    fields: ['param', 'targetType', 'targetId', 'url', 'grp'],
   },
-  uri: {
-    sql: 'INSERT INTO search_uri (resource_type, resource_id, param, value) SELECT $1, $2, * FROM unnest($3::text[], $4::text[])',
-    columns: ['param', 'value'],
-  },
+  uri: { table: 'search_uri', columns: 'param, value, grp', casts: ['text', 'text', 'int'], fields: ['param', 'value', 'grp'] },
 };
+const TABLES = Object.keys(INSERTS) as Table[];
 
-const DELETE_ALL = `
-  WITH s AS (DELETE FROM search_string WHERE resource_type = $1 AND resource_id = $2),
-       t AS (DELETE FROM search_token WHERE resource_type = $1 AND resource_id = $2),
-       d AS (DELETE FROM search_date WHERE resource_type = $1 AND resource_id = $2),
-       n AS (DELETE FROM search_number WHERE resource_type = $1 AND resource_id = $2),
-       q AS (DELETE FROM search_quantity WHERE resource_type = $1 AND resource_id = $2),
-       r AS (DELETE FROM search_reference WHERE resource_type = $1 AND resource_id = $2)
-  DELETE FROM search_uri WHERE resource_type = $1 AND resource_id = $2`;
+/** CTEs over $1 (resource type) and $2 (id); array parameters are numbered from `first`. */
+function indexCtes(first: number, replace: boolean): string[] {
+  const ctes: string[] = [];
+  if (replace) {
+    for (const t of TABLES) ctes.push(`del_${t} AS (DELETE FROM ${INSERTS[t].table} WHERE resource_type = $1 AND resource_id = $2)`);
+  }
+  let n = first;
+  for (const t of TABLES) {
+    const { table, columns, casts } = INSERTS[t];
+    const arrays = casts.map((c) => `$${n++}::${c}[]`).join(', ');
+    ctes.push(`ins_${t} AS (INSERT INTO ${table} (resource_type, resource_id, ${columns}) SELECT $1, $2, * FROM unnest(${arrays}))`);
+  }
+  return ctes;
+}
+
+/** The bound values for indexCtes, in the same order. */
+function indexParams(rows: IndexRows): unknown[] {
+  const params: unknown[] = [];
+  for (const t of TABLES) {
+    const list = rows[t] as unknown as Record<string, unknown>[];
+    for (const f of INSERTS[t].fields) params.push(list.map((row) => row[f as string] ?? null));
+  }
+  return params;
+}
+
+export const INDEX_PARAM_COUNT = TABLES.reduce((n, t) => n + INSERTS[t].fields.length, 0);
+
+const REINDEX = 'WITH ' + indexCtes(3, true).join(',\n') + ' SELECT 1';
+const CLEAR = 'WITH ' + indexCtes(3, true).slice(0, TABLES.length).join(',\n') + ' SELECT 1';
 
 @Injectable()
 export class SearchIndexWriter {
   constructor(private readonly indexer: SearchIndexer) {}
 
-  /** Replaces the index rows of (type, id); a deleted resource (null) keeps none. */
-  async write(em: EntityManager, type: string, id: string, resource: FhirResource | null, isNew: boolean): Promise<void> {
-    if (!isNew) await em.query(DELETE_ALL, [type, id]);
-    if (!resource) return;
-    const rows = this.indexer.extract(resource);
-    for (const table of Object.keys(INSERTS) as (keyof IndexRows)[]) {
-      const list = rows[table] as Record<string, unknown>[];
-      if (list.length === 0) continue;
-      const { sql, columns } = INSERTS[table];
-      await em.query(sql, [type, id, ...columns.map((c) => list.map((row) => row[c as string] ?? null))]);
+  /** CTEs to append to a version write; their parameters start at `first`. */
+  ctes(first: number, replace: boolean): string[] {
+    return indexCtes(first, replace);
+  }
+
+  /** The parameters for ctes(): the rows of `resource` (none for a deletion). */
+  params(resource: FhirResource | null): unknown[] {
+    return indexParams(resource ? this.indexer.extract(resource) : { string: [], token: [], date: [], number: [], quantity: [], reference: [], uri: [] });
+  }
+
+  /** Rebuilds the index rows of one stored resource from its content (after the definitions changed). */
+  async reindex(db: Queryable, type: string, id: string, resource: FhirResource | null): Promise<void> {
+    if (!resource) {
+      await db.query(CLEAR, [type, id]);
+      return;
     }
+    await db.query(REINDEX, [type, id, ...this.params(resource)]);
   }
 }

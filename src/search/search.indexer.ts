@@ -4,15 +4,7 @@
 import { Injectable } from '@nestjs/common';
 import { FhirResource } from '../storage/stored-resource';
 
-export interface IndexRows {
-  string: { param: string; value: string; normalized: string }[];
-  token: { param: string; system: string | null; code: string | null; display: string | null }[];
-  date: { param: string; low: string | null; high: string | null }[];
-  number: { param: string; value: string }[];
-  quantity: { param: string; value: string | null; system: string | null; code: string | null; unit: string | null }[];
-  reference: { param: string; targetType: string | null; targetId: string | null; url: string | null }[];
-  uri: { param: string; value: string }[];
-}
+import { emptyIndexRows, IndexRows } from './index-rows';
 
 interface Coding {
   system?: string;
@@ -20,9 +12,6 @@ interface Coding {
   display?: string;
 }
 
-export function emptyIndexRows(): IndexRows {
-  return { string: [], token: [], date: [], number: [], quantity: [], reference: [], uri: [] };
-}
 
 @Injectable()
 export class SearchIndexer {
@@ -31,10 +20,10 @@ export class SearchIndexer {
     const meta = (resource.meta ?? {}) as { tag?: Coding[]; security?: Coding[]; profile?: string[] };
     for (const [param, codings] of [['_tag', meta.tag], ['_security', meta.security]] as const) {
       for (const c of codings ?? []) {
-        rows.token.push({ param, system: c.system ?? null, code: c.code ?? null, display: c.display ?? null });
+        rows.token.push({ param, system: c.system ?? null, code: c.code ?? null, text: null, typeSystem: null, typeCode: null, grp: null });
       }
     }
-    for (const profile of meta.profile ?? []) rows.uri.push({ param: '_profile', value: profile });
+    for (const profile of meta.profile ?? []) rows.uri.push({ param: '_profile', value: profile, grp: null });
     return rows;
   }
 }

@@ -1,6 +1,6 @@
 // Reads version history newest first with keyset paging on the history sequence. https://hl7.org/fhir/R4/http.html#history
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DatabaseSession } from './database-session';
 import { StoredVersion } from './stored-resource';
 import { toStored, VersionRow } from './version-row';
 
@@ -24,11 +24,11 @@ const COUNT = 'SELECT count(*)::int AS total FROM resource_history WHERE ' + FIL
 
 @Injectable()
 export class HistoryRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly db: DatabaseSession) {}
 
   /** One page of versions, and whether another page follows. */
   async page(q: HistoryQuery): Promise<{ versions: StoredVersion[]; hasMore: boolean }> {
-    const rows = (await this.dataSource.query(SELECT_PAGE, [
+    const rows = (await this.db.query(SELECT_PAGE, [
       q.types, q.id ?? null, q.since ?? null, q.before ?? null, q.count + 1,
     ])) as VersionRow[];
     const versions = rows.slice(0, q.count).map(toStored);
@@ -36,7 +36,7 @@ export class HistoryRepository {
   }
 
   async count(q: Omit<HistoryQuery, 'before' | 'count'>): Promise<number> {
-    const rows = (await this.dataSource.query(COUNT, [q.types, q.id ?? null, q.since ?? null])) as {
+    const rows = (await this.db.query(COUNT, [q.types, q.id ?? null, q.since ?? null])) as {
       total: number;
     }[];
     return rows[0].total;

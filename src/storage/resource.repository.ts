@@ -2,7 +2,7 @@
 // https://hl7.org/fhir/R4/http.html#versioning
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
+import { DatabaseSession, Queryable } from './database-session';
 import { PatientCompartmentIndexer } from '../search/patient-compartment.indexer';
 import { SearchIndexWriter } from '../search/search-index.writer';
 import { FhirResource, StoredVersion, withServerMeta } from './stored-resource';
@@ -16,15 +16,16 @@ const SELECT_CURRENT_FOR_UPDATE = SELECT_CURRENT + ' FOR UPDATE';
 const SELECT_VERSION =
   'SELECT resource_type, id, version_id, last_updated, deleted, content, method FROM resource_history ' +
   'WHERE resource_type = $1 AND id = $2 AND version_id = $3';
-const INSERT_CURRENT =
-  'INSERT INTO resource (resource_type, id, version_id, last_updated, deleted, content, compartments) ' +
-  'VALUES ($1, $2, $3, $4, $5, $6, $7)';
-const UPSERT_CURRENT = INSERT_CURRENT +
+// One statement writes a version: the current row, the history row and the index rows (see SearchIndexWriter).
+const CURRENT_VALUES = '(resource_type, id, version_id, last_updated, deleted, content, compartments) VALUES ($1, $2, $3, $4, $5, $6, $7)';
+const INSERT_CURRENT = 'cur AS (INSERT INTO resource ' + CURRENT_VALUES + ')';
+const UPSERT_CURRENT = 'cur AS (INSERT INTO resource ' + CURRENT_VALUES +
   ' ON CONFLICT (resource_type, id) DO UPDATE SET version_id = EXCLUDED.version_id, last_updated = EXCLUDED.last_updated, ' +
-  'deleted = EXCLUDED.deleted, content = EXCLUDED.content, compartments = EXCLUDED.compartments';
+  'deleted = EXCLUDED.deleted, content = EXCLUDED.content, compartments = EXCLUDED.compartments)';
 const INSERT_HISTORY =
-  'INSERT INTO resource_history (resource_type, id, version_id, last_updated, method, deleted, content, compartments) ' +
-  'VALUES ($1, $2, $3, $4, $5, $6, $7, $8)';
+  'hist AS (INSERT INTO resource_history (resource_type, id, version_id, last_updated, method, deleted, content, compartments) ' +
+  'VALUES ($1, $2, $3, $4, $8, $5, $6, $7))';
+const FIRST_INDEX_PARAM = 9;
 
 /** What a write decides after seeing the current version (locked): the next state, or nothing to write. */
 export type WritePlan = { resource: FhirResource; method: 'PUT' | 'PATCH' } | { delete: true } | null;
@@ -32,18 +33,26 @@ export type WritePlan = { resource: FhirResource; method: 'PUT' | 'PATCH' } | { 
 @Injectable()
 export class ResourceRepository {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly db: DatabaseSession,
     private readonly indexWriter: SearchIndexWriter,
     private readonly compartments: PatientCompartmentIndexer,
-  ) {}
+  ) {
+    const statement = (replace: boolean) =>
+      'WITH ' + [replace ? UPSERT_CURRENT : INSERT_CURRENT, INSERT_HISTORY, ...indexWriter.ctes(FIRST_INDEX_PARAM, replace)].join(',\n') + ' SELECT 1';
+    this.insertStatement = statement(false);
+    this.replaceStatement = statement(true);
+  }
+
+  private readonly insertStatement: string;
+  private readonly replaceStatement: string;
 
   async readCurrent(type: string, id: string): Promise<StoredVersion | null> {
-    const rows = (await this.dataSource.query(SELECT_CURRENT, [type, id])) as VersionRow[];
+    const rows = (await this.db.query<VersionRow>(SELECT_CURRENT, [type, id])) as VersionRow[];
     return rows.length ? toStored(rows[0]) : null;
   }
 
   async readVersion(type: string, id: string, versionId: number): Promise<StoredVersion | null> {
-    const rows = (await this.dataSource.query(SELECT_VERSION, [type, id, versionId])) as VersionRow[];
+    const rows = (await this.db.query<VersionRow>(SELECT_VERSION, [type, id, versionId])) as VersionRow[];
     return rows.length ? toStored(rows[0]) : null;
   }
 
@@ -54,7 +63,7 @@ export class ResourceRepository {
 
   /** Creates a resource under `id` (from newId); the client's meta.versionId/lastUpdated are replaced. */
   async create(id: string, resource: FhirResource): Promise<StoredVersion> {
-    return this.dataSource.transaction((em) => this.writeVersion(em, resource.resourceType, id, 1, 'POST', resource, true));
+    return this.db.transaction((em) => this.writeVersion(em, resource.resourceType, id, 1, 'POST', resource, true));
   }
 
   /**
@@ -68,7 +77,7 @@ export class ResourceRepository {
   ): Promise<{ previous: StoredVersion | null; stored: StoredVersion | null }> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.dataSource.transaction(async (em) => {
+        return await this.db.transaction(async (em) => {
           const rows = (await em.query(SELECT_CURRENT_FOR_UPDATE, [type, id])) as VersionRow[];
           const previous = rows.length ? toStored(rows[0]) : null;
           const decided = plan(previous);
@@ -81,14 +90,15 @@ export class ResourceRepository {
           return { previous, stored };
         });
       } catch (err) {
-        if (attempt === 0 && (err as { code?: string }).code === UNIQUE_VIOLATION) continue;
+        // Inside a caller's transaction the failed statement has aborted it: only the caller can start over.
+        if (attempt === 0 && !this.db.inTransaction && (err as { code?: string }).code === UNIQUE_VIOLATION) continue;
         throw err;
       }
     }
   }
 
   private async writeVersion(
-    em: EntityManager,
+    em: Queryable,
     type: string,
     id: string,
     versionId: number,
@@ -104,9 +114,9 @@ export class ResourceRepository {
     // A deletion keeps the keys of the version it deletes, so its history entry stays in the same compartments.
     const keyed = final ?? (deletedVersion?.content ? (JSON.parse(deletedVersion.content) as FhirResource) : null);
     const compartments = keyed ? this.compartments.keys(keyed) : [];
-    await em.query(isNew ? INSERT_CURRENT : UPSERT_CURRENT, [type, id, versionId, lastUpdated, deleted, content, compartments]);
-    await em.query(INSERT_HISTORY, [type, id, versionId, lastUpdated, method, deleted, content, compartments]);
-    await this.indexWriter.write(em, type, id, final, isNew);
+    await em.query(isNew ? this.insertStatement : this.replaceStatement, [
+      type, id, versionId, lastUpdated, deleted, content, compartments, method, ...this.indexWriter.params(final),
+    ]);
     return { resourceType: type, id, versionId, lastUpdated, deleted, content, method };
   }
 }

@@ -1,7 +1,7 @@
 // The SQL of type-level search. For now: every current resource of a type, optionally narrowed by _id,
 // in id order with keyset paging; per-parameter predicates on the index tables join here.
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DatabaseSession } from './database-session';
 import { StoredVersion } from './stored-resource';
 import { toStored, VersionRow } from './version-row';
 
@@ -20,17 +20,17 @@ const COUNT = 'SELECT count(*)::int AS total FROM resource WHERE ' + WHERE;
 
 @Injectable()
 export class SearchRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly db: DatabaseSession) {}
 
   async page(s: TypeSearch): Promise<{ matches: StoredVersion[]; hasMore: boolean }> {
     if (s.count === 0) return { matches: [], hasMore: false };
-    const rows = (await this.dataSource.query(SELECT_PAGE, [s.type, s.ids ?? null, s.after ?? null, s.count + 1])) as VersionRow[];
+    const rows = (await this.db.query(SELECT_PAGE, [s.type, s.ids ?? null, s.after ?? null, s.count + 1])) as VersionRow[];
     const matches = rows.slice(0, s.count).map(toStored);
     return { matches, hasMore: rows.length > s.count };
   }
 
   async count(s: Omit<TypeSearch, 'after' | 'count'>): Promise<number> {
-    const rows = (await this.dataSource.query(COUNT, [s.type, s.ids ?? null])) as { total: number }[];
+    const rows = (await this.db.query(COUNT, [s.type, s.ids ?? null])) as { total: number }[];
     return rows[0].total;
   }
 }
