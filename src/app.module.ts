@@ -23,6 +23,7 @@ import { AllExceptionsFilter } from './outcome/all-exceptions.filter';
 import { PatientCompartmentIndexer } from './search/patient-compartment.indexer';
 import { SearchIndexWriter } from './search/search-index.writer';
 import { SearchEngine } from './search/search.engine';
+import { SearchParameterRegistry } from './search/search-parameter.registry';
 import { SearchIndexer } from './search/search.indexer';
 import { DatabaseSession } from './storage/database-session';
 import { HistoryRepository } from './storage/history.repository';
@@ -49,6 +50,7 @@ export class AppModule {
         ResourceTypeGate,
         ResourceValidator,
         ResourceBodyChecker,
+        SearchParameterRegistry,
         SearchIndexer,
         SearchEngine,
         PatientCompartmentIndexer,
