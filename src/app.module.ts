@@ -10,6 +10,14 @@ import { ConformanceRegistry } from './conformance/conformance.registry';
 import { databaseProviders, DatabaseLifecycle } from './database/database.providers';
 import { FhirController } from './http/fhir.controller';
 import { ResourceTypeGate } from './conformance/resource-type.gate';
+import { BatchProcessor } from './interactions/bundle/batch.processor';
+import { BundleEntryRunner } from './interactions/bundle/bundle-entry.runner';
+import { BundleReferenceResolver } from './interactions/bundle/bundle-references';
+import { BundleInteraction } from './interactions/bundle/bundle.interaction';
+import { TransactionProcessor } from './interactions/bundle/transaction.processor';
+import { ConditionalMatcher } from './interactions/conditional-criteria';
+import { ConditionalDeleteInteraction } from './interactions/conditional-delete.interaction';
+import { ConditionalUpdateInteraction } from './interactions/conditional-update.interaction';
 import { CreateInteraction } from './interactions/create.interaction';
 import { DeleteInteraction } from './interactions/delete.interaction';
 import { HistoryInteraction } from './interactions/history.interaction';
@@ -66,6 +74,14 @@ export class AppModule {
         DeleteInteraction,
         HistoryInteraction,
         SearchTypeInteraction,
+        ConditionalMatcher,
+        ConditionalUpdateInteraction,
+        ConditionalDeleteInteraction,
+        BundleReferenceResolver,
+        BundleEntryRunner,
+        TransactionProcessor,
+        BatchProcessor,
+        BundleInteraction,
       ],
     };
   }

@@ -14,7 +14,17 @@ describe('loadConfig', () => {
       updateCreate: false,
       defaultPageSize: 20,
       maxPageSize: 1000,
+      conditionalDeleteMultiple: false,
+      bundleMaxEntries: 10000,
     });
+  });
+
+  it('reads the conditional-delete and Bundle settings, and refuses bad ones', () => {
+    const c = loadConfig({ FHIR_CONDITIONAL_DELETE_MULTIPLE: 'true', FHIR_BUNDLE_MAX_ENTRIES: '500' });
+    expect(c.conditionalDeleteMultiple).toBe(true);
+    expect(c.bundleMaxEntries).toBe(500);
+    expect(() => loadConfig({ FHIR_CONDITIONAL_DELETE_MULTIPLE: 'often' })).toThrow(/FHIR_CONDITIONAL_DELETE_MULTIPLE must be true or false/);
+    expect(() => loadConfig({ FHIR_BUNDLE_MAX_ENTRIES: '0' })).toThrow(/FHIR_BUNDLE_MAX_ENTRIES must be a whole number from 1/);
   });
 
   it('derives the FHIR base from PUBLIC_URL and the default public URL from PORT', () => {

@@ -15,6 +15,10 @@ export interface AppConfig {
   updateCreate: boolean;
   defaultPageSize: number;
   maxPageSize: number;
+  /** Whether a conditional delete may remove several matches (otherwise more than one is a 412). */
+  conditionalDeleteMultiple: boolean;
+  /** Most entries a batch or transaction Bundle may hold. */
+  bundleMaxEntries: number;
   profilesDir: string;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
 }
@@ -114,6 +118,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     updateCreate: bool(env, 'FHIR_UPDATE_CREATE', false, problems),
     defaultPageSize,
     maxPageSize,
+    conditionalDeleteMultiple: bool(env, 'FHIR_CONDITIONAL_DELETE_MULTIPLE', false, problems),
+    bundleMaxEntries: integer(env, 'FHIR_BUNDLE_MAX_ENTRIES', 10000, 1, 1000000, problems),
     profilesDir: profilesDir(env, cwd, problems),
     logLevel,
   };

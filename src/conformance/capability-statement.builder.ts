@@ -29,10 +29,10 @@ export function buildCapabilityStatement(registry: ConformanceRegistry, config: 
       versioning: 'versioned-update',
       readHistory: interactions.includes('vread'),
       updateCreate: config.updateCreate,
-      conditionalCreate: false,
+      conditionalCreate: interactions.includes('create'),
       conditionalRead: 'full-support',
-      conditionalUpdate: false,
-      conditionalDelete: 'not-supported',
+      conditionalUpdate: interactions.includes('update'),
+      conditionalDelete: !interactions.includes('delete') ? 'not-supported' : config.conditionalDeleteMultiple ? 'multiple' : 'single',
     };
     if (interactions.includes('search-type')) entry.searchParam = COMMON_SEARCH_PARAMS;
     return entry;
@@ -56,7 +56,11 @@ export function buildCapabilityStatement(registry: ConformanceRegistry, config: 
           description: 'Every interaction except reading this statement requires a bearer token.',
         },
         resource,
-        interaction: registry.resourceTypes.some((t) => registry.supports(t, 'history-type')) ? [{ code: 'history-system' }] : [],
+        interaction: [
+          { code: 'transaction', documentation: 'All or nothing; urn:uuid and conditional references resolved; JSON Patch entries as Binary' },
+          { code: 'batch' },
+          ...(registry.resourceTypes.some((t) => registry.supports(t, 'history-type')) ? [{ code: 'history-system' }] : []),
+        ],
       },
     ],
   };

@@ -5,6 +5,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../auth/public.decorator';
 import { CapabilitiesService } from '../conformance/capabilities.service';
 import { Interaction } from '../conformance/conformance.registry';
+import { BundleInteraction } from '../interactions/bundle/bundle.interaction';
+import { criteriaFromQuery } from '../interactions/conditional-criteria';
+import { ConditionalDeleteInteraction } from '../interactions/conditional-delete.interaction';
+import { ConditionalUpdateInteraction } from '../interactions/conditional-update.interaction';
 import { CreateInteraction } from '../interactions/create.interaction';
 import { DeleteInteraction } from '../interactions/delete.interaction';
 import { HistoryInteraction } from '../interactions/history.interaction';
@@ -37,6 +41,9 @@ export class FhirController {
     private readonly deleteInteraction: DeleteInteraction,
     private readonly historyInteraction: HistoryInteraction,
     private readonly searchInteraction: SearchTypeInteraction,
+    private readonly conditionalUpdateInteraction: ConditionalUpdateInteraction,
+    private readonly conditionalDeleteInteraction: ConditionalDeleteInteraction,
+    private readonly bundleInteraction: BundleInteraction,
   ) {}
 
   /** Negotiates the format first, so a client that accepts nothing we speak gets 406 before any work. */
@@ -67,6 +74,11 @@ export class FhirController {
     });
   }
 
+  @Post()
+  batchOrTransaction(@Req() req: Request, @Res() reply: FastifyReply) {
+    return this.run(req, reply, () => this.bundleInteraction.execute(req.body, req.headers));
+  }
+
   @Get('_history')
   historySystem(@Req() req: Request, @Res() reply: FastifyReply) {
     return this.run(req, reply, () => this.historyInteraction.execute(req.query));
@@ -94,6 +106,18 @@ export class FhirController {
   @Post(':type')
   create(@Req() req: Request, @Res() reply: FastifyReply) {
     return this.typed(req, reply, 'create', (type) => this.createInteraction.execute(type, req.body, req.headers));
+  }
+
+  @Put(':type')
+  conditionalUpdate(@Req() req: Request, @Res() reply: FastifyReply) {
+    return this.typed(req, reply, 'update', (type) =>
+      this.conditionalUpdateInteraction.execute(type, criteriaFromQuery(req.query, 'A conditional update'), req.body, req.headers));
+  }
+
+  @Delete(':type')
+  conditionalDelete(@Req() req: Request, @Res() reply: FastifyReply) {
+    return this.typed(req, reply, 'delete', (type) =>
+      this.conditionalDeleteInteraction.execute(type, criteriaFromQuery(req.query, 'A conditional delete'), req.headers));
   }
 
   @Get(':type/_history')

@@ -1,8 +1,9 @@
 // The FHIR URL shapes and their methods, to tell "no such address" (404) from "not with this method" (405).
 const ROUTES: { pattern: RegExp; methods: string[] }[] = [
+  { pattern: /^\/fhir$/, methods: ['POST'] },
   { pattern: /^\/fhir\/metadata$/, methods: ['GET', 'HEAD'] },
   { pattern: /^\/fhir\/_history$/, methods: ['GET', 'HEAD'] },
-  { pattern: /^\/fhir\/[A-Za-z]+$/, methods: ['GET', 'HEAD', 'POST'] },
+  { pattern: /^\/fhir\/[A-Za-z]+$/, methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'] },
   { pattern: /^\/fhir\/[A-Za-z]+\/_search$/, methods: ['POST'] },
   { pattern: /^\/fhir\/[A-Za-z]+\/_history$/, methods: ['GET', 'HEAD'] },
   { pattern: /^\/fhir\/[A-Za-z]+\/[^/]+$/, methods: ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE'] },

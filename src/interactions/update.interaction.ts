@@ -1,4 +1,5 @@
 // update: PUT [base]/[type]/[id], with If-Match for version-aware updates. https://hl7.org/fhir/R4/http.html#update
+// An update that changes nothing (apart from meta.versionId/lastUpdated) makes no new version: reimports are safe.
 import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig, APP_CONFIG } from '../config/app.config';
 import { ResourceTypeGate } from '../conformance/resource-type.gate';
@@ -9,6 +10,7 @@ import { withServerMeta } from '../storage/stored-resource';
 import { requireIfMatch, requireValidId } from './interaction-errors';
 import { Headers, ifMatch } from './request-headers';
 import { ResourceBodyChecker } from './resource-body';
+import { sameContent } from './same-content';
 import { writeResponse } from './write-response';
 
 @Injectable()
@@ -37,10 +39,15 @@ export class UpdateInteraction {
         throw this.gate.notAllowed(type, 'update', 'update-create-disabled',
           `${type}/${id} does not exist and this server does not create resources with client-assigned ids on update`, ['PUT']);
       }
+      if (current && !current.deleted && current.content !== null && sameContent(current.content, candidate)) return null;
       return { resource: candidate, method: 'PUT' };
     });
+    if (!stored) {
+      const result = writeResponse(this.config.fhirBaseUrl, previous!, 200, headers, `${type}/${id} is unchanged; no new version`);
+      return { ...result, unchanged: true };
+    }
     const created = !previous || previous.deleted;
-    return writeResponse(this.config.fhirBaseUrl, stored!, created ? 201 : 200, headers,
+    return writeResponse(this.config.fhirBaseUrl, stored, created ? 201 : 200, headers,
       `${created ? 'Created' : 'Updated'} ${type}/${id}`);
   }
 }

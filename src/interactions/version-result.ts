@@ -8,6 +8,6 @@ export function versionResult(v: StoredVersion, headers: Headers): FhirResult {
   const conditional = headers['if-none-match'] !== undefined
     ? ifNoneMatchHits(headers, v.versionId)
     : notModifiedSince(headers, v.lastUpdated);
-  if (conditional) return { status: 304, headers: versionHeaders(v) };
-  return { status: 200, headers: versionHeaders(v), raw: v.content ?? undefined };
+  if (conditional) return { status: 304, headers: versionHeaders(v), version: v };
+  return { status: 200, headers: versionHeaders(v), raw: v.content ?? undefined, version: v };
 }

@@ -14,6 +14,7 @@ export function writeResponse(
   const out: FhirResult = {
     status,
     headers: { ...versionHeaders(stored), location: versionLocation(baseUrl, stored) },
+    version: stored,
   };
   const preference = returnPreference(headers);
   if (preference === 'representation') out.raw = stored.content ?? undefined;

@@ -8,6 +8,10 @@ export interface FhirResult {
   body?: unknown;
   /** JSON text to send as it is (stored resources are served without re-serialising). */
   raw?: string;
+  /** The version a write made or found, for callers that report it otherwise (Bundle responses). */
+  version?: StoredVersion;
+  /** True when a write found nothing to change and made no new version. */
+  unchanged?: boolean;
 }
 
 export function etag(versionId: number): string {

@@ -5,7 +5,8 @@ export type IssueSeverity = 'fatal' | 'error' | 'warning' | 'information';
 export type IssueType =
   | 'invalid' | 'structure' | 'required' | 'value' | 'invariant' | 'security' | 'login' | 'forbidden'
   | 'processing' | 'not-supported' | 'duplicate' | 'not-found' | 'deleted' | 'too-long' | 'code-invalid'
-  | 'conflict' | 'exception' | 'timeout' | 'throttled' | 'informational' | 'too-costly' | 'business-rule';
+  | 'conflict' | 'exception' | 'timeout' | 'throttled' | 'informational' | 'too-costly' | 'business-rule'
+  | 'multiple-matches';
 
 export const ERROR_CODE_SYSTEM = 'urn:fhir-server:error-code';
 

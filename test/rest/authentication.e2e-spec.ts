@@ -15,7 +15,10 @@ import { AUTH, startTestApp, TEST_TOKEN, TestApp } from '../support/test-app';
 
 // Every FHIR route, with a method and a concrete path that reach it; checked against the controllers below.
 const ROUTES: [string, string][] = [
+  ['POST', '/fhir'],
   ['GET', '/fhir/Patient'],
+  ['PUT', '/fhir/Patient'],
+  ['DELETE', '/fhir/Patient'],
   ['POST', '/fhir/Patient/_search'],
   ['POST', '/fhir/Patient'],
   ['GET', '/fhir/Patient/_history'],
