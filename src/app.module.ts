@@ -30,7 +30,11 @@ import { VreadInteraction } from './interactions/vread.interaction';
 import { AllExceptionsFilter } from './outcome/all-exceptions.filter';
 import { PatientCompartmentIndexer } from './search/patient-compartment.indexer';
 import { SearchIndexWriter } from './search/search-index.writer';
+import { IncludeRunner } from './search/include.runner';
+import { PageCursors } from './search/page-cursor';
+import { ResultShaper } from './search/result-shaping';
 import { SearchEngine } from './search/search.engine';
+import { ServerSecrets } from './storage/server-secrets';
 import { SearchParameterRegistry } from './search/search-parameter.registry';
 import { SearchIndexer } from './search/search.indexer';
 import { DatabaseSession } from './storage/database-session';
@@ -61,6 +65,10 @@ export class AppModule {
         SearchParameterRegistry,
         SearchIndexer,
         SearchEngine,
+        ServerSecrets,
+        PageCursors,
+        IncludeRunner,
+        ResultShaper,
         PatientCompartmentIndexer,
         SearchIndexWriter,
         ResourceRepository,

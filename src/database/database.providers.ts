@@ -5,10 +5,11 @@ import { AppConfig, APP_CONFIG } from '../config/app.config';
 import { RunningDatabase, startEmbeddedPostgres } from './embedded-postgres.launcher';
 import { InitialSchema1700000000000 } from './migrations/1700000000000-initial-schema';
 import { SearchIndexColumns1700000001000 } from './migrations/1700000001000-search-index-columns';
+import { ServerSecrets1700000002000 } from './migrations/1700000002000-server-secrets';
 
 export const RUNNING_DATABASE = Symbol('RUNNING_DATABASE');
 
-export const MIGRATIONS = [InitialSchema1700000000000, SearchIndexColumns1700000001000];
+export const MIGRATIONS = [InitialSchema1700000000000, SearchIndexColumns1700000001000, ServerSecrets1700000002000];
 
 export function createDataSource(url: string): DataSource {
   return new DataSource({

@@ -2,6 +2,7 @@
 // https://hl7.org/fhir/R4/http.html
 import { Controller, Delete, Get, Patch, Post, Put, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RequestWithPrincipal } from '../auth/authentication.hook';
 import { Public } from '../auth/public.decorator';
 import { CapabilitiesService } from '../conformance/capabilities.service';
 import { Interaction } from '../conformance/conformance.registry';
@@ -86,7 +87,7 @@ export class FhirController {
 
   @Get(':type')
   search(@Req() req: Request, @Res() reply: FastifyReply) {
-    return this.typed(req, reply, 'search-type', (type) => this.searchInteraction.execute(type, req.query, req.headers));
+    return this.typed(req, reply, 'search-type', (type) => this.searchInteraction.execute(type, req.query, req.headers, (req as RequestWithPrincipal).principal));
   }
 
   @Post(':type/_search')
@@ -99,7 +100,7 @@ export class FhirController {
       for (const [k, v] of Object.entries((req.body as FormBody | undefined)?.params ?? {})) {
         merged[k] = merged[k] === undefined ? v : [...([] as string[]).concat(merged[k] as string | string[]), ...v];
       }
-      return this.searchInteraction.execute(type, merged, req.headers);
+      return this.searchInteraction.execute(type, merged, req.headers, (req as RequestWithPrincipal).principal);
     });
   }
 

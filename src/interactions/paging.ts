@@ -48,9 +48,9 @@ export function decodeCursor(query: Query, kind: string): string | undefined {
 }
 
 /** A link back to this server with the given parameters, in a stable order. */
-export function pageUrl(path: string, params: Record<string, string | undefined>): string {
+export function pageUrl(path: string, params: Record<string, string | undefined> | [string, string][]): string {
   const search = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined) search.append(k, v);
+  for (const [k, v] of Array.isArray(params) ? params : Object.entries(params)) if (v !== undefined) search.append(k, v);
   const qs = search.toString();
   return qs ? `${path}?${qs}` : path;
 }

@@ -5,7 +5,7 @@ import { etag } from './fhir-result';
 import { OperationOutcome } from './operation-outcome';
 
 export interface BundleLink {
-  relation: 'self' | 'first' | 'next';
+  relation: 'self' | 'first' | 'next' | 'previous';
   url: string;
 }
 
@@ -28,11 +28,12 @@ export function historyEntry(baseUrl: string, v: StoredVersion): string {
   ]);
 }
 
-export function searchEntry(baseUrl: string, v: StoredVersion): string {
+/** A search entry; `content` replaces the stored text when the resource was subsetted. */
+export function searchEntry(baseUrl: string, v: StoredVersion, mode: 'match' | 'include' = 'match', content = v.content): string {
   return objectText([
     ['fullUrl', json(`${baseUrl}/${v.resourceType}/${v.id}`)],
-    ['resource', v.content ?? undefined],
-    ['search', json({ mode: 'match' })],
+    ['resource', content ?? undefined],
+    ['search', json({ mode })],
   ]);
 }
 

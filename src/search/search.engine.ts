@@ -1,13 +1,30 @@
-// The search engine's entry points for other interactions: conditional create/update/delete, conditional
-// references in transactions. https://hl7.org/fhir/R4/search.html
-import { Injectable } from '@nestjs/common';
-import { FhirError } from '../outcome/operation-outcome';
-import { Query } from '../interactions/paging';
+// The search engine's entry points: parsing a search for the search interaction, and matching criteria for
+// conditional create/update/delete and conditional references in transactions. https://hl7.org/fhir/R4/search.html
+import { Inject, Injectable } from '@nestjs/common';
+import { AppConfig, APP_CONFIG } from '../config/app.config';
+import { ConformanceRegistry } from '../conformance/conformance.registry';
+import { FhirError, issue } from '../outcome/operation-outcome';
 import { SearchRepository } from '../storage/search.repository';
+import { Query, SearchRequest, SearchRequestParser } from './query/search-request';
+import { SearchParameterRegistry } from './search-parameter.registry';
 
 @Injectable()
 export class SearchEngine {
-  constructor(private readonly search: SearchRepository) {}
+  private readonly parser: SearchRequestParser;
+
+  constructor(
+    registry: SearchParameterRegistry,
+    conformance: ConformanceRegistry,
+    private readonly search: SearchRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.parser = new SearchRequestParser(registry, (t) => conformance.isEnabled(t));
+  }
+
+  /** The checked search; throws a 400 naming the parameter for a malformed one. */
+  parse(type: string, query: Query): SearchRequest {
+    return this.parser.parse(type, query);
+  }
 
   /**
    * Ids of the current resources of `type` that match the search parameters of `query`, at most `limit`.
@@ -15,13 +32,12 @@ export class SearchEngine {
    * runs inside the ambient transaction, so it sees that transaction's own writes.
    */
   async matchIds(type: string, query: Query, limit: number): Promise<string[]> {
-    const names = Object.keys(query);
-    if (names.some((n) => n !== '_id')) {
-      throw FhirError.of(400, 'not-supported', 'unknown-search-parameter', `Search parameter ${names.join(', ')} is not supported`);
+    const request = this.parser.parse(type, query);
+    if (request.unknown.length > 0) {
+      throw new FhirError(400, request.unknown.map((p) =>
+        issue('error', 'not-supported', 'unknown-search-parameter', `Search parameter ${p} is not supported for ${type}`, [p])));
     }
-    const raw = query._id;
-    const ids = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).flatMap((v) => v.split(','));
-    const page = await this.search.page({ type, ids, count: limit });
+    const page = await this.search.page({ request: { ...request, sort: [], include: [] }, count: limit, fhirBaseUrl: this.config.fhirBaseUrl });
     return page.matches.map((m) => m.id);
   }
 }

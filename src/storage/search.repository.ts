@@ -1,36 +1,53 @@
-// The SQL of type-level search. For now: every current resource of a type, optionally narrowed by _id,
-// in id order with keyset paging; per-parameter predicates on the index tables join here.
+// Runs the statements the search engine builds: a page of matches with their keyset positions, counts,
+// estimates and included resources. https://hl7.org/fhir/R4/search.html
 import { Injectable } from '@nestjs/common';
+import { includeStatement, IncludeStep } from '../search/query/include.sql';
+import { countStatement, estimateStatement, KeysetPosition, PageQuery, pageStatement } from '../search/query/search.sql';
 import { DatabaseSession } from './database-session';
 import { StoredVersion } from './stored-resource';
 import { toStored, VersionRow } from './version-row';
 
-export interface TypeSearch {
-  type: string;
-  ids?: string[];
-  after?: string;
-  count: number;
-}
+type PageRow = VersionRow & Record<string, unknown>;
 
-const WHERE = 'resource_type = $1 AND NOT deleted AND ($2::text[] IS NULL OR id = ANY($2))';
-const SELECT_PAGE =
-  'SELECT resource_type, id, version_id, last_updated, deleted, content FROM resource WHERE ' + WHERE +
-  ' AND ($3::text IS NULL OR id > $3) ORDER BY id LIMIT $4';
-const COUNT = 'SELECT count(*)::int AS total FROM resource WHERE ' + WHERE;
+/** A sort value as cursor text: instants as ISO strings, infinities by name. */
+function keyText(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value.toISOString();
+  if (value === Infinity) return 'infinity';
+  if (value === -Infinity) return '-infinity';
+  return String(value);
+}
 
 @Injectable()
 export class SearchRepository {
   constructor(private readonly db: DatabaseSession) {}
 
-  async page(s: TypeSearch): Promise<{ matches: StoredVersion[]; hasMore: boolean }> {
-    if (s.count === 0) return { matches: [], hasMore: false };
-    const rows = (await this.db.query(SELECT_PAGE, [s.type, s.ids ?? null, s.after ?? null, s.count + 1])) as VersionRow[];
-    const matches = rows.slice(0, s.count).map(toStored);
-    return { matches, hasMore: rows.length > s.count };
+  /** One page in the search's order, the position of each row, and whether more rows follow in that direction. */
+  async page(q: PageQuery): Promise<{ matches: StoredVersion[]; positions: KeysetPosition[]; hasMore: boolean }> {
+    if (q.count === 0) return { matches: [], positions: [], hasMore: false };
+    const { sql, params, sortCount } = pageStatement(q);
+    const rows = await this.db.query<PageRow>(sql, params);
+    const hasMore = rows.length > q.count;
+    const page = rows.slice(0, q.count);
+    if (q.backwards) page.reverse();
+    const positions = page.map((row) => ({ id: row.id, values: Array.from({ length: sortCount }, (_, i) => keyText(row[`k${i}`])) }));
+    return { matches: page.map(toStored), positions, hasMore };
   }
 
-  async count(s: Omit<TypeSearch, 'after' | 'count'>): Promise<number> {
-    const rows = (await this.db.query(COUNT, [s.type, s.ids ?? null])) as { total: number }[];
-    return rows[0].total;
+  async count(q: Omit<PageQuery, 'count'>, cap: number): Promise<number> {
+    const { sql, params } = countStatement(q, cap);
+    return (await this.db.query<{ total: number }>(sql, params))[0].total;
+  }
+
+  async estimate(q: Omit<PageQuery, 'count'>): Promise<number> {
+    const { sql, params } = estimateStatement(q);
+    const rows = await this.db.query<{ 'QUERY PLAN': { Plan: { 'Plan Rows': number } }[] }>(sql, params);
+    return Math.round(rows[0]['QUERY PLAN'][0].Plan['Plan Rows']);
+  }
+
+  async include(step: IncludeStep): Promise<StoredVersion[]> {
+    if (step.fromIds.length === 0 || step.params.length === 0) return [];
+    const { sql, params } = includeStatement(step);
+    return (await this.db.query<VersionRow>(sql, params)).map(toStored);
   }
 }
