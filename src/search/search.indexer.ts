@@ -41,7 +41,11 @@ function typed(value: unknown): Typed | undefined {
   if (typeof value === 'object' && 'data' in (value as object)) {
     const node = value as TypedNode;
     if (node.data === undefined || node.data === null) return undefined;
-    return { type: node.fhirNodeDataType ?? typeof node.data, data: node.data, path: node.path };
+    // decimals come wrapped with their written form, which keeps their precision
+    const data = typeof node.data === 'object' && typeof (node.data as { asStr?: unknown }).asStr === 'string'
+      ? Number((node.data as { asStr: string }).asStr)
+      : node.data;
+    return { type: node.fhirNodeDataType ?? typeof data, data, path: node.path };
   }
   return { type: typeof value, data: value };
 }

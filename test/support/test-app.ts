@@ -10,13 +10,16 @@ import { createDatabase, dropDatabase, startTestCluster } from './test-cluster';
 
 export const TEST_TOKEN = 'test-token-for-the-e2e-suite';
 export const AUTH = { authorization: `Bearer ${TEST_TOKEN}` };
+/** A second caller, for what must not carry over from one principal to another (paging cursors). */
+export const OTHER_TOKEN = 'other-token-for-the-e2e-suite';
+export const OTHER_AUTH = { authorization: `Bearer ${OTHER_TOKEN}` };
 
 /** Stands in for the token verifier: only the suite's own token yields a principal. */
 class TestPrincipalResolver extends PrincipalResolver {
   async resolve(headers: RequestHeaders): Promise<FhirPrincipal | null> {
-    return headers.authorization === `Bearer ${TEST_TOKEN}`
-      ? { subject: 'test-user', clientId: 'test-client', scopes: ['user/*.*'] }
-      : null;
+    if (headers.authorization === `Bearer ${TEST_TOKEN}`) return { subject: 'test-user', clientId: 'test-client', scopes: ['user/*.*'] };
+    if (headers.authorization === `Bearer ${OTHER_TOKEN}`) return { subject: 'other-user', clientId: 'other-client', scopes: ['user/*.*'] };
+    return null;
   }
 }
 

@@ -107,7 +107,7 @@ export function pageStatement(q: PageQuery): { sql: string; params: unknown[]; s
 export function countStatement(q: Omit<PageQuery, 'count'>, cap: number): { sql: string; params: unknown[] } {
   const b = new SqlBuilder();
   const where = whereClause({ b, fhirBaseUrl: q.fhirBaseUrl, rowFilter: q.rowFilter }, q.request);
-  return { sql: `SELECT count(*)::int AS total FROM (SELECT 1 FROM resource r WHERE ${where} LIMIT ${b.bind(cap + 1, 'int')}) m`, params: b.params };
+  return { sql: `SELECT count(*)::int AS total FROM (SELECT 1 FROM resource r WHERE ${where} LIMIT ${b.bind(cap + 1, 'bigint')}) m`, params: b.params };
 }
 
 /** The statement whose plan gives the estimate of _total=estimate. */
