@@ -356,6 +356,46 @@ describe('LIKE wildcards, quotes and backslashes are matched literally', () => {
   });
 });
 
+it('the parameters refused above with hostile values answer well-formed ones (the refusals are not mere lack of support)', async () => {
+  const obs = (code: string) => created.filter((r) => r.resourceType === 'Observation' && r.code.coding[0].code === code).map((r) => `Observation/${r.id}`);
+  const patients = [...byFamily.values()].map((id) => `Patient/${id}`);
+  const smith = [`Patient/${byFamily.get('Smith')}`];
+  const risk = created.filter((r) => r.resourceType === 'RiskAssessment').map((r) => `RiskAssessment/${r.id}`);
+  const cases: [string, Pairs, string[]][] = [
+    ['Observation', [['date', '2020-03-04']], obs('a_b')],
+    ['Observation', [['date', 'ge2021']], obs('axb')],
+    ['Patient', [['birthdate', '1970']], patients],
+    ['Observation', [['_lastUpdated', 'gt2000-01-01']], [...obs('a_b'), ...obs('axb')]],
+    ['RiskAssessment', [['probability', '0.3']], risk],
+    ['RiskAssessment', [['probability', 'gt0.5']], []],
+    ['Observation', [['value-quantity', '5.4']], obs('a_b')],
+    ['Observation', [['value-quantity', 'gt10|http://unitsofmeasure.org|kg']], obs('axb')],
+    ['Observation', [['code-value-quantity', 'urn:test|a_b$5.4']], obs('a_b')],
+    ['Observation', [['subject', smith[0]]], obs('a_b')],
+    ['Patient', [...smithOnly, ['_sort', '-family']], smith],
+    ['Patient', [...smithOnly, ['_revinclude', 'Observation:subject']], smith],
+    ['Patient', [...smithOnly, ['_elements', 'gender']], smith],
+    ['Patient', [...smithOnly, ['_total', 'accurate']], smith],
+    ['Patient', [['_has:Observation:patient:code', 'a_b']], smith],
+    ['Observation', [['subject:Patient.name', 'smi']], obs('a_b')],
+  ];
+  const problems: string[] = [];
+  for (const [type, pairs, expected] of cases) {
+    const answer = await send(type, pairs, { strict: true });
+    const got = answer.status === 200 ? matchIds(answer.body).sort() : [];
+    if (answer.status !== 200 || JSON.stringify(got) !== JSON.stringify([...expected].sort())) {
+      problems.push(`${type}?${pairs.map(([k, v]) => `${k}=${v}`).join('&')}: HTTP ${answer.status}, ${got.length} matches, expected ${expected.length}`);
+    }
+  }
+  expect(problems).toEqual([]);
+  const counted = await send('Patient', [...smithOnly, ['_summary', 'count']], { strict: true });
+  expect({ status: counted.status, total: counted.body?.total }).toEqual({ status: 200, total: 1 });
+  const included = await send('Observation', [...aOnly, ['_include', 'Observation:subject']], { strict: true });
+  expect((included.body?.entry ?? []).filter((e: any) => e.search?.mode === 'include').map((e: any) => `Patient/${e.resource.id}`)).toEqual(smith);
+  const page = await send('Patient', [['_count', '1']], { strict: true });
+  expect(matchIds(page.body)).toHaveLength(1);
+});
+
 it.each(POSITIONS.map((p) => [p.title, p] as const))('%s: 200 or 400, fast, correct', async (_title, pos) => {
   expect(await barrage(pos)).toEqual([]);
 });
