@@ -369,6 +369,8 @@ it('chains and reverse chains (_has)', async () => {
   await expectAll([
     { type: 'Observation', pairs: [['subject:Patient.name', p.name[0].family]] },
     { type: 'Observation', pairs: [['patient.gender', 'female']] },
+    { type: 'Observation', pairs: [['patient.gender', 'unknown,female']] },
+    { type: 'Observation', pairs: [['patient.gender', 'female'], ['patient.birthdate', 'ge1975']] },
     { type: 'Observation', pairs: [['patient.birthdate', 'lt1970']] },
     { type: 'Observation', pairs: [['encounter.subject:Patient.birthdate', 'ge1980']] },
     { type: 'DiagnosticReport', pairs: [['result.code', drResultCode]] },
@@ -397,10 +399,10 @@ it('OR within a parameter, AND across repeats and parameters', async () => {
 });
 
 describe('sorting', () => {
-  async function sorted(sort: string, keys: [string, boolean][]) {
-    const p = patientP();
-    const pairs: Pairs = [['patient', p.id], ['_sort', sort]];
-    const expectedIds = store.search('Observation', [{ name: 'patient', value: p.id }]);
+  async function sorted(sort: string, keys: [string, boolean][], type = 'Observation') {
+    const filter: Pairs = type === 'Observation' ? [['patient', patientP().id]] : [];
+    const pairs: Pairs = [...filter, ['_sort', sort]];
+    const expectedIds = store.search(type, filter.map(([name, value]) => ({ name, value })));
     const keyOf = (r: Resource) => keys.map(([param, desc]) => sortKey(r, param, desc));
     const cmp = (a: (string | number | undefined)[], b: (string | number | undefined)[]) => {
       for (let i = 0; i < keys.length; i++) {
@@ -410,15 +412,20 @@ describe('sorting', () => {
       }
       return 0;
     };
-    const expectedKeys = [...expectedIds].map((id) => keyOf(store.get('Observation', id))).sort(cmp);
-    const result = await searchAll(t, 'Observation', [...pairs, ['_count', '7']]);
-    expect(difference(label({ type: 'Observation', pairs }), result.matches, new Set([...expectedIds].map((id) => `Observation/${id}`)))).toBeUndefined();
-    const servedKeys = result.matches.map((k) => keyOf(store.get('Observation', k.split('/')[1])));
+    const expectedKeys = [...expectedIds].map((id) => keyOf(store.get(type, id))).sort(cmp);
+    const result = await searchAll(t, type, [...pairs, ['_count', type === 'Observation' ? '7' : '3']]);
+    expect(difference(label({ type, pairs }), result.matches, keysOf(type, expectedIds))).toBeUndefined();
+    const servedKeys = result.matches.map((k) => keyOf(store.get(type, k.split('/')[1])));
     expect(servedKeys).toEqual(expectedKeys);
   }
   it('_sort=date pages through every match once, oldest first', () => sorted('date', [['date', false]]));
   it('_sort=-date, newest first', () => sorted('-date', [['date', true]]));
   it('_sort=status,-date orders by the first key, then the second', () => sorted('status,-date', [['status', false], ['date', true]]));
+  it('Patient?_sort=birthdate and -birthdate, a date of any precision', async () => {
+    await sorted('birthdate', [['birthdate', false]], 'Patient');
+    await sorted('-birthdate', [['birthdate', true]], 'Patient');
+  });
+  it('Patient?_sort=gender,-birthdate', () => sorted('gender,-birthdate', [['gender', false], ['birthdate', true]], 'Patient'));
 });
 
 describe('_include and _revinclude', () => {
