@@ -8,17 +8,22 @@ import { ConformanceRegistry, Interaction } from './conformance.registry';
 const SERVER_NAME = 'FHIR Server';
 const SERVER_VERSION = (JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 
-// The search parameters every type answers to in this release, with their definitions.
-const COMMON_SEARCH_PARAMS = [
-  { name: '_id', definition: 'http://hl7.org/fhir/SearchParameter/Resource-id', type: 'token', documentation: 'Logical id of the resource' },
-];
+/** The search parameters of a type, as the search engine knows them. */
+export interface SearchParamSource {
+  all(type: string): { code: string; type: string; url: string; targets: string[] }[];
+}
 
 const INTERACTION_DOCS: Partial<Record<Interaction, string>> = {
   update: 'If-Match with a stale version answers 412',
   patch: 'JSON Patch (application/json-patch+json); the result is validated',
 };
 
-export function buildCapabilityStatement(registry: ConformanceRegistry, config: AppConfig, startedAt: Date): Record<string, unknown> {
+export function buildCapabilityStatement(
+  registry: ConformanceRegistry,
+  config: AppConfig,
+  startedAt: Date,
+  searchParams: SearchParamSource,
+): Record<string, unknown> {
   const resource = registry.resourceTypes.map((type) => {
     const interactions = registry.interactions(type);
     const entry: Record<string, unknown> = {
@@ -34,7 +39,13 @@ export function buildCapabilityStatement(registry: ConformanceRegistry, config: 
       conditionalUpdate: interactions.includes('update'),
       conditionalDelete: !interactions.includes('delete') ? 'not-supported' : config.conditionalDeleteMultiple ? 'multiple' : 'single',
     };
-    if (interactions.includes('search-type')) entry.searchParam = COMMON_SEARCH_PARAMS;
+    if (interactions.includes('search-type')) {
+      const params = searchParams.all(type);
+      entry.searchParam = params.map((p) => ({ name: p.code, definition: p.url, type: p.type }));
+      entry.searchInclude = ['*', ...params.filter((p) => p.type === 'reference').map((p) => `${type}:${p.code}`)];
+      entry.searchRevInclude = registry.resourceTypes.flatMap((source) =>
+        searchParams.all(source).filter((p) => p.type === 'reference' && p.targets.includes(type)).map((p) => `${source}:${p.code}`));
+    }
     return entry;
   });
   return {

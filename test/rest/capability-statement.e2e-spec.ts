@@ -29,7 +29,16 @@ describe('default profile', () => {
     expect(patient.interaction.map((i: any) => i.code)).toEqual(
       ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type']);
     expect(patient).toMatchObject({ versioning: 'versioned-update', readHistory: true, updateCreate: false });
-    expect(patient.searchParam.map((p: any) => p.name)).toEqual(['_id']);
+    const names = patient.searchParam.map((p: any) => p.name);
+    expect(names).toEqual(expect.arrayContaining(['_id', '_lastUpdated', '_tag', '_profile', 'name', 'family', 'birthdate', 'identifier', 'gender', 'general-practitioner']));
+    expect(names).not.toContain('_text');
+    expect(patient.searchParam.find((p: any) => p.name === 'birthdate')).toMatchObject({
+      type: 'date', definition: 'http://hl7.org/fhir/SearchParameter/individual-birthdate',
+    });
+    expect(patient.searchInclude).toEqual(expect.arrayContaining(['*', 'Patient:general-practitioner', 'Patient:organization']));
+    expect(patient.searchRevInclude).toEqual(expect.arrayContaining(['Observation:subject', 'Observation:patient', 'Encounter:patient']));
+    const observation = listed.find((r: any) => r.type === 'Observation');
+    expect(observation.searchParam.find((p: any) => p.name === 'code-value-quantity').type).toBe('composite');
   });
 
   it('is public, with FHIR JSON content type', async () => {
