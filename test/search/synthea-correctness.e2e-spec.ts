@@ -215,6 +215,11 @@ it('string: prefix, case and accent insensitive; :exact; :contains; name, given,
     { type: 'Patient', pairs: [['name', family.toLowerCase()]] },
     { type: 'Patient', pairs: [['name', given.toUpperCase()]] },
     { type: 'Patient', pairs: [['address-city', city.slice(0, 4).toLowerCase()]] },
+    { type: 'Patient', pairs: [['address', p.address[0].state.toUpperCase()]] },
+    { type: 'Patient', pairs: [['address', p.address[0].line[0].split(' ')[0]]] },
+    { type: 'Patient', pairs: [['address-postalcode', p.address[0].postalCode.slice(0, 3)]] },
+    { type: 'Patient', pairs: [['name:exact', given]] },
+    { type: 'Patient', pairs: [['name:contains', family.slice(1, 4)]] },
     { type: 'Patient', pairs: [['family', 'nobody-has-this-name']], allowEmpty: true },
   ]);
 });
@@ -243,6 +248,10 @@ it('token: code, system|code, |code, system|, :not, :text, gender, identifier, :
     { type: 'Patient', pairs: [['identifier:of-type', `${v2}|SS|${ssn.value}`]] },
     { type: 'Patient', pairs: [['identifier:of-type', `${v2}|DL|${ssn.value}`]], allowEmpty: true },
     { type: 'Patient', pairs: [['identifier:of-type', `${v2}|MR|X-1`]] },
+    { type: 'Patient', pairs: [['identifier:text', 'driver']] },
+    { type: 'Observation', pairs: [['category', 'vital-signs']] },
+    { type: 'Observation', pairs: [['value-concept', valueConcept()]] },
+    { type: 'Encounter', pairs: [['class', 'http://terminology.hl7.org/CodeSystem/v3-ActCode|AMB']] },
     { type: 'Condition', pairs: [['clinical-status', 'active']] },
     { type: 'Condition', pairs: [['clinical-status', 'http://terminology.hl7.org/CodeSystem/condition-clinical|resolved']] },
   ]);
@@ -332,6 +341,7 @@ it('composite: code-value-quantity and component-code-value-quantity pair values
   await expectAll([
     { type: 'Observation', pairs: [['code-value-quantity', `${LOINC}|8302-2$gt${h}`]] },
     { type: 'Observation', pairs: [['code-value-quantity', `8302-2$lt${h}|${UCUM}|cm`]] },
+    { type: 'Observation', pairs: [['code-value-quantity', `${LOINC}|8302-2$gt${h},${LOINC}|29463-7$lt${h}`]] },
     { type: 'Observation', pairs: [['component-code-value-quantity', `${LOINC}|8480-6$gt${s}`]] },
     { type: 'Observation', pairs: [['component-code-value-quantity', `${LOINC}|8462-4$gt${s}`]], allowEmpty: true },
     { type: 'Observation', pairs: [['component-code-value-quantity', `${LOINC}|8462-4$lt${s}`]] },
@@ -358,6 +368,9 @@ it('common parameters: _id, _lastUpdated, _tag, _profile, :missing', async () =>
     { type: 'Encounter', pairs: [['reason-code:missing', 'false']] },
     { type: 'Patient', pairs: [['death-date:missing', 'false']] },
     { type: 'Observation', pairs: [['encounter:missing', 'true']] },
+    { type: 'Observation', pairs: [['value-quantity:missing', 'true']] },
+    { type: 'Observation', pairs: [['date:missing', 'false']], allowAll: true },
+    { type: 'Patient', pairs: [['family:missing', 'false']], allowAll: true },
   ]);
 });
 
@@ -365,6 +378,7 @@ it('chains and reverse chains (_has)', async () => {
   const p = patientP();
   const obsCodeForHas = partialCode('Observation', obsCode);
   const condCode = partialCode('Condition', (c) => c.code.coding[0]);
+  const drCode = partialCode('DiagnosticReport', (d) => d.code.coding[0]);
   const drResultCode = countBy(ofType('DiagnosticReport').flatMap((d) => d.result.map((r: any) => obsCode(store.resolve(r.reference)!))), (c) => c.code)[0][0];
   await expectAll([
     { type: 'Observation', pairs: [['subject:Patient.name', p.name[0].family]] },
@@ -372,12 +386,17 @@ it('chains and reverse chains (_has)', async () => {
     { type: 'Observation', pairs: [['patient.gender', 'unknown,female']] },
     { type: 'Observation', pairs: [['patient.gender', 'female'], ['patient.birthdate', 'ge1975']] },
     { type: 'Observation', pairs: [['patient.birthdate', 'lt1970']] },
+    { type: 'Observation', pairs: [['patient._id', p.id]] },
+    { type: 'Observation', pairs: [['subject:Patient.identifier', `${p.identifier[2].system}|${p.identifier[2].value}`]] },
     { type: 'Observation', pairs: [['encounter.subject:Patient.birthdate', 'ge1980']] },
     { type: 'DiagnosticReport', pairs: [['result.code', drResultCode]] },
     { type: 'Claim', pairs: [['patient.gender', 'male']] },
     { type: 'Patient', pairs: [['_has:Observation:patient:code', obsCodeForHas]] },
     { type: 'Patient', pairs: [['_has:Condition:subject:code', condCode]] },
     { type: 'Patient', pairs: [['_has:Condition:subject:code', condCode], ['gender', 'male']], allowEmpty: true },
+    { type: 'Patient', pairs: [['_has:Observation:patient:_has:DiagnosticReport:result:code', drCode]] },
+    { type: 'Observation', pairs: [['subject:Patient.family:exact', p.name[0].family]] },
+    { type: 'Observation', pairs: [['subject:Patient._has:Condition:subject:code', condCode]] },
   ]);
 });
 
@@ -448,6 +467,8 @@ describe('_include and _revinclude', () => {
     const matches = keys('Observation', store.search('Observation', [{ name: 'patient', value: p.id }]));
     await included('Observation', [['patient', p.id], ['_include', 'Observation:patient']], matches, new Set([ref(p)]));
     await included('Observation', [['patient', p.id], ['_include', 'Observation:patient']], matches, new Set([ref(p)]), 7);
+    await included('Observation', [['patient', p.id], ['_include', 'Observation:subject:Patient']], matches, new Set([ref(p)]));
+    await included('Observation', [['patient', p.id], ['_include', 'Observation:subject:Group']], matches, new Set());
   });
 
   it('_revinclude=Observation:subject brings every Observation of the patient', async () => {
@@ -532,4 +553,8 @@ describe('result parameters', () => {
 });
 
 const keysOf = (type: string, ids: Set<string>) => new Set([...ids].map((id) => `${type}/${id}`));
+const valueConcept = () => {
+  const c = ofType('Observation').find((o) => o.valueCodeableConcept)!.valueCodeableConcept.coding[0];
+  return `${c.system}|${c.code}`;
+};
 const commonSecond = () => countBy(ofType('Observation'), (o) => obsCode(o).code)[1][0];

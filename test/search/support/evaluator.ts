@@ -35,6 +35,8 @@ const PARAMS: Record<string, Record<string, ParamDef>> = {
     given: { type: 'string', paths: ['name.given'] },
     name: { type: 'string', paths: ['name'], parts: HUMAN_NAME_PARTS },
     'address-city': { type: 'string', paths: ['address.city'] },
+    'address-postalcode': { type: 'string', paths: ['address.postalCode'] },
+    address: { type: 'string', paths: ['address'], parts: ['line', 'city', 'district', 'state', 'postalCode', 'country', 'text'] },
     gender: { type: 'token', paths: ['gender'] },
     identifier: { type: 'token', paths: ['identifier'] },
     birthdate: { type: 'date', paths: ['birthDate'] },
