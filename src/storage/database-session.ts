@@ -3,9 +3,13 @@
 // interactions without passing a handle down through each of them.
 import { Injectable } from '@nestjs/common';
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 
 export type Queryable = Pick<EntityManager, 'query'>;
+
+/** The pg connection under a transaction's EntityManager, which takes named (prepared) statements. */
+type PreparingClient = { query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }> };
 
 @Injectable()
 export class DatabaseSession {
@@ -16,6 +20,29 @@ export class DatabaseSession {
   /** Runs one statement with bound parameters, inside the ambient transaction when there is one. */
   query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
     return (this.ambient.getStore() ?? this.dataSource).query(sql, params) as Promise<T[]>;
+  }
+
+  /**
+   * Runs a hot statement under a name derived from its text, so each pooled connection parses it once and
+   * PostgreSQL can reuse its plan: for the statements every write runs. Outside a transaction it is a plain query.
+   */
+  async prepared<T = Record<string, unknown>>(em: Queryable, sql: string, params: unknown[]): Promise<T[]> {
+    const runner = (em as EntityManager).queryRunner as unknown as { databaseConnection?: PreparingClient } | undefined;
+    const client = runner?.databaseConnection;
+    if (!client) return em.query(sql, params) as Promise<T[]>;
+    let name = this.names.get(sql);
+    if (name === undefined) {
+      name = `s_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
+      this.names.set(sql, name);
+    }
+    return (await client.query({ name, text: sql, values: params })).rows as T[];
+  }
+
+  private readonly names = new Map<string, string>();
+
+  /** The EntityManager of the ambient transaction, if there is one. */
+  get ambientManager(): EntityManager | undefined {
+    return this.ambient.getStore();
   }
 
   get inTransaction(): boolean {

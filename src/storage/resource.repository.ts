@@ -13,6 +13,10 @@ const UNIQUE_VIOLATION = '23505';
 const SELECT_CURRENT =
   'SELECT resource_type, id, version_id, last_updated, deleted, content FROM resource WHERE resource_type = $1 AND id = $2';
 const SELECT_CURRENT_FOR_UPDATE = SELECT_CURRENT + ' FOR UPDATE';
+// Many rows of one type at once, locked in id order (so two transactions locking overlapping sets queue, not deadlock).
+const SELECT_MANY_FOR_UPDATE =
+  'SELECT resource_type, id, version_id, last_updated, deleted, content FROM resource WHERE resource_type = $1 AND id = ANY($2::text[]) ' +
+  'ORDER BY id FOR UPDATE';
 const SELECT_VERSION =
   'SELECT resource_type, id, version_id, last_updated, deleted, content, method FROM resource_history ' +
   'WHERE resource_type = $1 AND id = $2 AND version_id = $3';
@@ -61,6 +65,33 @@ export class ResourceRepository {
     return randomUUID();
   }
 
+  /** Rows locked ahead by lockForUpdate, per transaction, until modify takes them. */
+  private readonly locked = new WeakMap<object, Map<string, StoredVersion | null>>();
+
+  /**
+   * Inside a transaction: locks the current versions of these resources in one statement, so the modify() calls
+   * that follow for them need no statement of their own (a transaction Bundle of many updates).
+   */
+  async lockForUpdate(type: string, ids: string[]): Promise<void> {
+    const em = this.db.ambientManager;
+    if (!em || ids.length === 0) return;
+    const rows = await this.db.prepared<VersionRow>(em, SELECT_MANY_FOR_UPDATE, [type, ids]);
+    let held = this.locked.get(em);
+    if (!held) this.locked.set(em, (held = new Map()));
+    for (const id of ids) held.set(`${type}/${id}`, null);
+    for (const row of rows) held.set(`${type}/${row.id}`, toStored(row));
+  }
+
+  /** The version lockForUpdate holds for (type, id) in this transaction, handed out once; undefined if none. */
+  private takeLocked(em: object, type: string, id: string): StoredVersion | null | undefined {
+    const held = this.locked.get(em);
+    const key = `${type}/${id}`;
+    if (!held?.has(key)) return undefined;
+    const version = held.get(key)!;
+    held.delete(key);
+    return version;
+  }
+
   /** Creates a resource under `id` (from newId); the client's meta.versionId/lastUpdated are replaced. */
   async create(id: string, resource: FhirResource): Promise<StoredVersion> {
     return this.db.transaction((em) => this.writeVersion(em, resource.resourceType, id, 1, 'POST', resource, true));
@@ -78,8 +109,11 @@ export class ResourceRepository {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.db.transaction(async (em) => {
-          const rows = (await em.query(SELECT_CURRENT_FOR_UPDATE, [type, id])) as VersionRow[];
-          const previous = rows.length ? toStored(rows[0]) : null;
+          let previous = this.takeLocked(em, type, id);
+          if (previous === undefined) {
+            const rows = await this.db.prepared<VersionRow>(em, SELECT_CURRENT_FOR_UPDATE, [type, id]);
+            previous = rows.length ? toStored(rows[0]) : null;
+          }
           const decided = plan(previous);
           if (!decided) return { previous, stored: null };
           const next = (previous?.versionId ?? 0) + 1;
@@ -114,7 +148,7 @@ export class ResourceRepository {
     // A deletion keeps the keys of the version it deletes, so its history entry stays in the same compartments.
     const keyed = final ?? (deletedVersion?.content ? (JSON.parse(deletedVersion.content) as FhirResource) : null);
     const compartments = keyed ? this.compartments.keys(keyed) : [];
-    await em.query(isNew ? this.insertStatement : this.replaceStatement, [
+    await this.db.prepared(em, isNew ? this.insertStatement : this.replaceStatement, [
       type, id, versionId, lastUpdated, deleted, content, compartments, method, ...this.indexWriter.params(final),
     ]);
     return { resourceType: type, id, versionId, lastUpdated, deleted, content, method };

@@ -3,6 +3,8 @@
 import { Injectable } from '@nestjs/common';
 import { FhirError } from '../../outcome/operation-outcome';
 import { DatabaseSession } from '../../storage/database-session';
+import { ResourceRepository } from '../../storage/resource.repository';
+import { ID_PATTERN } from '../interaction-errors';
 import { atEntry, transactionConflict } from './bundle-errors';
 import { BundleEntry, EntryMethod } from './bundle-entries';
 import { BundleEntryRunner } from './bundle-entry.runner';
@@ -22,6 +24,7 @@ export class TransactionProcessor {
     private readonly db: DatabaseSession,
     private readonly resolver: BundleReferenceResolver,
     private readonly runner: BundleEntryRunner,
+    private readonly repository: ResourceRepository,
   ) {}
 
   /** Runs the entries, or throws the failing entry's error (naming it) with nothing stored. */
@@ -33,6 +36,7 @@ export class TransactionProcessor {
         const identities = await this.resolver.assignIdentities(entries);
         requireDistinctTargets(entries);
         await this.resolver.rewrite(entries, identities);
+        await this.lockTargets(entries);
         const outcomes: EntryOutcome[] = new Array(entries.length);
         for (const entry of processingOrder(entries)) {
           try {
@@ -46,6 +50,18 @@ export class TransactionProcessor {
     } catch (err) {
       throw transactionConflict(err) ?? err;
     }
+  }
+
+  /** Locks the resources the PUT, PATCH and DELETE entries address, a statement per type rather than per entry. */
+  private async lockTargets(entries: BundleEntry[]): Promise<void> {
+    const byType = new Map<string, string[]>();
+    for (const e of entries) {
+      if (e.target !== 'instance' || e.method === 'GET' || e.method === 'HEAD' || !ID_PATTERN.test(e.id!)) continue;
+      const ids = byType.get(e.type!);
+      if (ids) ids.push(e.id!);
+      else byType.set(e.type!, [e.id!]);
+    }
+    for (const [type, ids] of byType) await this.repository.lockForUpdate(type, ids);
   }
 }
 
