@@ -46,8 +46,8 @@ it.each(['Unknown', 'patient', 'Resource', 'DomainResource', 'SubscriptionStatus
 });
 
 it.each([
-  ['DELETE', '/fhir/Patient', 'GET, HEAD, POST'],
-  ['PUT', '/fhir/Patient', 'GET, HEAD, POST'],
+  ['PATCH', '/fhir/Patient', 'GET, HEAD, POST, PUT, DELETE'],
+  ['GET', '/fhir', 'POST'],
   ['POST', '/fhir/Patient/123', 'GET, HEAD, PUT, PATCH, DELETE'],
   ['POST', '/fhir/metadata', 'GET, HEAD'],
   ['DELETE', '/fhir/Patient/123/_history/1', 'GET, HEAD'],
