@@ -60,6 +60,15 @@ export class DataDirLock {
     }
   }
 
+  /** The process holding the folder's lock and whether it still runs; undefined when the folder is not locked. */
+  static holder(dataDir: string): { pid: number; alive: boolean } | undefined {
+    try {
+      return holderAlive(fs.readFileSync(path.join(dataDir, 'server.lock'), 'utf8'));
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Moves a stale lock aside; if another server replaced it in between, its lock is put back. */
   private static breakStale(file: string, stale: string): void {
     const aside = `${file}.stale.${randomBytes(4).toString('hex')}`;

@@ -14,6 +14,28 @@ export interface RunningDatabase {
   stop(): Promise<void>;
 }
 
+/** The file in the data folder that names the port of the running cluster; present only while it runs. */
+export const PORT_FILE = 'pg.port';
+
+function clusterUrl(password: string, port: number): string {
+  return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+}
+
+/**
+ * The URL of the cluster a running server holds in `dataDir`, or undefined when no live server holds the folder.
+ * https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-CONNSTRING
+ */
+export function runningClusterUrl(dataDir: string): { url: string; pid: number } | undefined {
+  const holder = DataDirLock.holder(dataDir);
+  if (!holder?.alive) return undefined;
+  const portFile = path.join(dataDir, PORT_FILE);
+  const passwordFile = path.join(dataDir, 'postgres.password');
+  if (!fs.existsSync(portFile) || !fs.existsSync(passwordFile)) return undefined;
+  const port = Number(fs.readFileSync(portFile, 'utf8').trim());
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return undefined;
+  return { url: clusterUrl(fs.readFileSync(passwordFile, 'utf8').trim(), port), pid: holder.pid };
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -98,10 +120,14 @@ export async function startEmbeddedPostgres(dataDir: string, logger = new Logger
       throw new Error(`PostgreSQL could not start on the cluster in ${clusterDir}. It said:\n${recent.join('\n')}`);
     }
     logger.log(`PostgreSQL ${initialised ? 'reused' : 'initialised'} and started on 127.0.0.1:${port} in ${Date.now() - started} ms`);
+    // Where the running cluster listens, for the admin CLI (which connects to it rather than start a second one).
+    const portFile = path.join(dataDir, PORT_FILE);
+    fs.writeFileSync(portFile, String(port), { mode: 0o600 });
     return {
-      url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
+      url: clusterUrl(password, port),
       async stop() {
         try {
+          fs.rmSync(portFile, { force: true });
           await pg.stop();
         } finally {
           lock.release();

