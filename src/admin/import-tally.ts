@@ -28,8 +28,10 @@ export class ImportTally {
     for (const { entry, result, error } of outcomes) {
       if (entry.method === 'GET' || entry.method === 'HEAD') continue;
       this.resources++;
-      if (error) this.fail(file, where(entry.index), error.status, message(error));
-      else if (result!.unchanged) this.unchanged++;
+      if (error) {
+        this.failed++;
+        this.keep({ file, at: where(entry.index), status: error.status, message: message(error) });
+      } else if (result!.unchanged) this.unchanged++;
       else if (result!.status === 201) this.created++;
       else this.updated++;
     }
@@ -39,7 +41,11 @@ export class ImportTally {
   fail(file: string, at: string | undefined, status: number, text: string, count = 1): void {
     this.resources += count;
     this.failed += count;
-    if (this.errors.length < KEPT_ERRORS) this.errors.push({ file, ...(at !== undefined ? { at } : {}), status, message: text });
+    this.keep({ file, ...(at !== undefined ? { at } : {}), status, message: text });
+  }
+
+  private keep(error: ImportError): void {
+    if (this.errors.length < KEPT_ERRORS) this.errors.push(error);
   }
 }
 

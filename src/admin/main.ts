@@ -59,14 +59,17 @@ async function main(argv: string[]): Promise<void> {
   takeOverSignals();
   const context = await openAdminContext(config);
   app = context.app;
+  let exitCode: number;
   try {
     const result = await command.run(options, context);
-    process.stdout.write(`${JSON.stringify(result.output, null, 2)}\n`);
-    process.exitCode = result.exitCode;
+    await new Promise<void>((resolve) => process.stdout.write(`${JSON.stringify(result.output, null, 2)}\n`, () => resolve()));
+    exitCode = result.exitCode;
   } finally {
     await context.app.close();
     app = undefined;
   }
+  // Explicitly: a dependency's exit hook would otherwise decide the status.
+  process.exit(exitCode);
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
