@@ -51,11 +51,17 @@ export function collectFiles(targets: string[]): ImportFile[] {
 
 /** How many resources a file holds, without parsing it: Bundle entries with a request, or NDJSON lines. */
 export function countResources(file: ImportFile): number {
-  const text = fs.readFileSync(file.path, 'utf8');
-  if (file.kind === 'ndjson') return text.split('\n').filter((line) => line.trim() !== '').length;
-  const requests = text.match(/"request"\s*:/g)?.length ?? 0;
-  return requests > 0 ? requests : 1;
+  const bytes = fs.readFileSync(file.path);
+  // Counted on the bytes, without decoding: NDJSON lines, or the "request" members of a Bundle's entries.
+  const needle = file.kind === 'ndjson' ? NEWLINE : REQUEST_KEY;
+  let count = 0;
+  for (let at = bytes.indexOf(needle); at >= 0; at = bytes.indexOf(needle, at + needle.length)) count++;
+  if (file.kind === 'ndjson') return count + (bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a ? 1 : 0);
+  return Math.max(count, 1);
 }
+
+const NEWLINE = Buffer.from('\n');
+const REQUEST_KEY = Buffer.from('"request"');
 
 export interface NdjsonLine {
   /** 1-based line number in the file. */

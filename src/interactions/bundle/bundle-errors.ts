@@ -14,9 +14,12 @@ export function atEntry(entry: Pick<BundleEntry, 'index' | 'method'> & { url?: s
   return new FhirError(err.status, [lead, ...issues], err.headers);
 }
 
-/** PostgreSQL's deadlock and serialization failures: the client may simply retry. */
+/**
+ * PostgreSQL's deadlock and serialization failures, and a unique violation (another transaction created the same
+ * id first, as two imports of one Synthea organization do): the client may simply retry.
+ */
 export function transactionConflict(err: unknown): FhirError | undefined {
   const code = (err as { code?: unknown })?.code;
-  if (code !== '40P01' && code !== '40001') return undefined;
+  if (code !== '40P01' && code !== '40001' && code !== '23505') return undefined;
   return FhirError.of(409, 'conflict', 'transaction-conflict', 'The transaction conflicted with a concurrent one and was rolled back; retry it');
 }
