@@ -15,12 +15,16 @@ export interface AdminContext {
 }
 
 /**
- * The configuration main.ts loads, with one difference: update-as-create is on, because the import keeps the
- * ids the files give (a rerun then updates instead of duplicating). The CLI is not reachable over HTTP.
+ * The configuration main.ts loads, with two differences: update-as-create is on, because the import keeps the
+ * ids the files give (a rerun then updates instead of duplicating), and a Bundle file may hold more entries than
+ * an HTTP client may send (a long Synthea life runs past 10,000). The CLI is not reachable over HTTP.
  */
 export function adminConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  return { ...loadConfig(env), updateCreate: true };
+  const config = loadConfig(env);
+  return { ...config, updateCreate: true, bundleMaxEntries: Math.max(config.bundleMaxEntries, ADMIN_BUNDLE_MAX_ENTRIES) };
 }
+
+const ADMIN_BUNDLE_MAX_ENTRIES = 1_000_000;
 
 export async function openAdminContext(config: AppConfig): Promise<AdminContext> {
   const stderr = new StderrLogger(LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.logLevel) + 1) as unknown as LogLevel[]);
