@@ -61,7 +61,8 @@ export class TransactionProcessor {
       if (ids) ids.push(e.id!);
       else byType.set(e.type!, [e.id!]);
     }
-    for (const [type, ids] of byType) await this.repository.lockForUpdate(type, ids);
+    // Types in name order and ids in id order: transactions locking overlapping rows queue instead of deadlocking.
+    for (const type of [...byType.keys()].sort()) await this.repository.lockForUpdate(type, byType.get(type)!);
   }
 }
 
