@@ -35,6 +35,9 @@ import { PageCursors } from './search/page-cursor';
 import { ResultShaper } from './search/result-shaping';
 import { SearchEngine } from './search/search.engine';
 import { ServerSecrets } from './storage/server-secrets';
+import { ClientsRepository } from './smart/clients.repository';
+import { SecretSealer } from './smart/secret-sealer';
+import { UsersRepository } from './smart/users.repository';
 import { SearchParameterRegistry } from './search/search-parameter.registry';
 import { SearchIndexer } from './search/search.indexer';
 import { DatabaseSession } from './storage/database-session';
@@ -66,6 +69,9 @@ export class AppModule {
         SearchIndexer,
         SearchEngine,
         ServerSecrets,
+        SecretSealer,
+        UsersRepository,
+        ClientsRepository,
         PageCursors,
         IncludeRunner,
         ResultShaper,

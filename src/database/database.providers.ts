@@ -6,10 +6,11 @@ import { RunningDatabase, startEmbeddedPostgres } from './embedded-postgres.laun
 import { InitialSchema1700000000000 } from './migrations/1700000000000-initial-schema';
 import { SearchIndexColumns1700000001000 } from './migrations/1700000001000-search-index-columns';
 import { ServerSecrets1700000002000 } from './migrations/1700000002000-server-secrets';
+import { SmartAuthorization1700000003000 } from './migrations/1700000003000-smart-authorization';
 
 export const RUNNING_DATABASE = Symbol('RUNNING_DATABASE');
 
-export const MIGRATIONS = [InitialSchema1700000000000, SearchIndexColumns1700000001000, ServerSecrets1700000002000];
+export const MIGRATIONS = [InitialSchema1700000000000, SearchIndexColumns1700000001000, ServerSecrets1700000002000, SmartAuthorization1700000003000];
 
 export function createDataSource(url: string): DataSource {
   return new DataSource({
