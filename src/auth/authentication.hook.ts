@@ -12,11 +12,16 @@ function hasBody(request: FastifyRequest): boolean {
 }
 
 /**
- * Applies to every path. A component mounted later that authenticates by its own protocol (an authorization
- * server's token endpoint takes client credentials in the body) needs an explicit exemption here.
+ * Paths that authenticate by protocols of their own and so take bodies without a bearer token: the
+ * authorization server (client credentials and assertions at its token endpoint) and its sign-in pages
+ * (passwords, behind CSRF tokens). Nothing under them reaches FHIR data.
  */
+const OWN_AUTHENTICATION = ['/auth/', '/smart/'];
+
+/** Applies to every other path. */
 export function authenticateOnArrival(fastify: FastifyInstance, resolver: PrincipalResolver, fhirBaseUrl: string): void {
   fastify.addHook('onRequest', async (request: RequestWithPrincipal) => {
+    if (OWN_AUTHENTICATION.some((prefix) => request.url.startsWith(prefix))) return;
     request.principal = await resolver.resolve(request.headers);
     if (request.principal === null && hasBody(request)) throw authenticationRequired(fhirBaseUrl);
   });

@@ -20,6 +20,10 @@ export interface AppConfig {
   /** Most entries a batch or transaction Bundle may hold. */
   bundleMaxEntries: number;
   profilesDir: string;
+  /** A JWKS file of private signing keys for the authorization server; unset: keys generated once and stored. */
+  smartJwksFile?: string;
+  /** Lifetime of access tokens issued to apps, in seconds (at most one hour). */
+  smartAccessTokenTtl: number;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
 }
 
@@ -121,10 +125,19 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     conditionalDeleteMultiple: bool(env, 'FHIR_CONDITIONAL_DELETE_MULTIPLE', false, problems),
     bundleMaxEntries: integer(env, 'FHIR_BUNDLE_MAX_ENTRIES', 10000, 1, 1000000, problems),
     profilesDir: profilesDir(env, cwd, problems),
+    smartJwksFile: jwksFile(env, cwd, problems),
+    smartAccessTokenTtl: integer(env, 'SMART_ACCESS_TOKEN_TTL', 3600, 60, 3600, problems),
     logLevel,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+function jwksFile(env: Env, cwd: string, problems: string[]): string | undefined {
+  if (!env.SMART_JWKS_FILE) return undefined;
+  const file = path.resolve(cwd, env.SMART_JWKS_FILE);
+  if (!fs.existsSync(file)) problems.push(`SMART_JWKS_FILE ${file} does not exist`);
+  return file;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

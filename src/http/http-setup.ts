@@ -6,6 +6,7 @@ import { PrincipalResolver } from '../auth/fhir-principal';
 import { AppConfig } from '../config/app.config';
 import { FhirError } from '../outcome/operation-outcome';
 import { FormBody, JSON_MEDIA_TYPES, parseJsonBody } from './json-body.parser';
+import { mountAuthorizationServer } from '../smart/authorization-server.mount';
 
 export function fastifyOptions(config: AppConfig) {
   return {
@@ -25,6 +26,7 @@ export function configureHttp(app: NestFastifyApplication, config: AppConfig): v
     reply.header('x-request-id', request.id);
   });
   authenticateOnArrival(fastify, app.get(PrincipalResolver), config.fhirBaseUrl);
+  mountAuthorizationServer(app);
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser(JSON_MEDIA_TYPES, { parseAs: 'string' }, (_req, body, done) => {
     try {

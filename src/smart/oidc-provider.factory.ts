@@ -1,0 +1,219 @@
+// Configures oidc-provider as the SMART App Launch 2.2 authorization server (issuer <public url>/auth), with every
+// default that is unsafe here changed: no development interactions or keys, PKCE (S256) for every client,
+// exact redirect URIs, code flow only, client assertions capped at five minutes, jwks_uri bodies limited,
+// client_credentials tokens of 300 s, JWT access tokens for the FHIR base only.
+// https://hl7.org/fhir/smart-app-launch/ https://github.com/panva/node-oidc-provider/blob/main/docs/README.md
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import { DataSource } from 'typeorm';
+import { AppConfig, APP_CONFIG } from '../config/app.config';
+import { ServerSecrets } from '../storage/server-secrets';
+import { ClientsRepository } from './clients.repository';
+import { postgresAdapter } from './oidc.adapter';
+import { cookieKeys, loadSigningKeys, PrivateJwks } from './signing-keys';
+import { SmartContextStore } from './smart-context.store';
+import { grantable, NON_RESOURCE_SCOPES, parseResourceScope } from './smart-scopes';
+import { UsersRepository } from './users.repository';
+import { errorPage } from './pages/error.page';
+
+// oidc-provider is ESM; Node 20.19 loads it through require (see the README's stack notes).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const oidc = require('oidc-provider') as typeof import('oidc-provider');
+export type Provider = import('oidc-provider').default;
+
+/** Seconds. */
+const CODE_TTL = 60;
+const CLIENT_CREDENTIALS_TTL = 300;
+const ASSERTION_MAX_LIFETIME = 300;
+const INTERACTION_TTL = 600;
+const SESSION_TTL = 8 * 3600;
+const OFFLINE_REFRESH_TTL = 90 * 24 * 3600;
+const JWKS_URI_MAX_BYTES = 64 * 1024;
+
+@Injectable()
+export class OidcProviderHost implements OnModuleInit {
+  private readonly logger = new Logger('Authorization');
+  private instance?: Provider;
+  private jwks?: PrivateJwks;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly secrets: ServerSecrets,
+    private readonly clients: ClientsRepository,
+    private readonly users: UsersRepository,
+    private readonly contexts: SmartContextStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  get provider(): Provider {
+    if (!this.instance) throw new Error('The authorization server is not initialised');
+    return this.instance;
+  }
+
+  get issuer(): string {
+    return `${this.config.publicUrl}/auth`;
+  }
+
+  /** The public signing keys, for verifying access tokens on the FHIR side. */
+  get publicJwks(): { keys: Record<string, unknown>[] } {
+    return {
+      keys: (this.jwks?.keys ?? []).map(({ d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub }) => pub),
+    };
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.jwks = await loadSigningKeys(this.dataSource, this.config.smartJwksFile);
+    this.instance = new oidc.default(this.issuer, await this.configuration());
+    // Behind a TLS-terminating proxy the public URL is https: trust X-Forwarded-Proto for cookies' Secure flag.
+    this.instance.proxy = this.config.publicUrl.startsWith('https://');
+    this.instance.use(this.tokenResponseContext());
+    this.instance.on('server_error', (_ctx: unknown, err: Error) => this.logger.error(`Authorization server error: ${err.message}`));
+  }
+
+  /** SMART context parameters added to every token response that comes from a user's grant. */
+  private tokenResponseContext() {
+    return async (ctx: KoaContextWithOIDC, next: () => Promise<void>) => {
+      await next();
+      if (ctx.oidc?.route !== 'token') return;
+      ctx.set('Pragma', 'no-cache');
+      ctx.set('Cache-Control', 'no-store');
+      const body = ctx.body as Record<string, unknown> | undefined;
+      if (!body || typeof body.access_token !== 'string') return;
+      const entities = ctx.oidc.entities as Record<string, { grantId?: string } | undefined>;
+      const grantId = entities.AuthorizationCode?.grantId ?? entities.RefreshToken?.grantId;
+      if (!grantId) return;
+      const context = await this.contexts.grantContext(grantId);
+      if (!context) return;
+      if (context.patient) body.patient = context.patient;
+      if (context.encounter) body.encounter = context.encounter;
+      if (context.needPatientBanner !== undefined) body.need_patient_banner = context.needPatientBanner;
+      if (context.smartStyleUrl) body.smart_style_url = context.smartStyleUrl;
+    };
+  }
+
+  private async configuration(): Promise<Configuration> {
+    const fhirBase = this.config.fhirBaseUrl;
+    const { errors } = oidc;
+    const users = this.users;
+    const contexts = this.contexts;
+    const clients = this.clients;
+    const accessTokenTtl = this.config.smartAccessTokenTtl;
+
+    /** The SMART resource scopes in play for this request, as far as the client's registration allows. */
+    const resourceScopes = async (ctx: KoaContextWithOIDC, clientId: string | undefined): Promise<string> => {
+      const requested = new Set<string>();
+      const add = (s: unknown) => typeof s === 'string' && s.split(' ').forEach((x) => x && requested.add(x));
+      add(ctx.oidc.params?.scope);
+      const entities = ctx.oidc.entities as Record<string, { scope?: string } | undefined>;
+      add(entities.AuthorizationCode?.scope);
+      add(entities.RefreshToken?.scope);
+      const registered = clientId ? (await clients.byId(clientId))?.scope.split(' ') ?? [] : [];
+      const resource = [...requested].filter((s) => parseResourceScope(s) !== undefined);
+      const isBackend = ctx.oidc.route === 'token' && ctx.oidc.params?.grant_type === 'client_credentials';
+      if (isBackend) return grantable(resource, registered, undefined).join(' ');
+      return resource.filter((s) => parseResourceScope(s)!.context !== 'system' &&
+        grantable([s], registered, 'practitioner').length + grantable([s], registered, 'patient').length > 0).join(' ');
+    };
+
+    return {
+      adapter: postgresAdapter({ dataSource: this.dataSource, clients: this.clients }),
+      jwks: this.jwks as unknown as Configuration['jwks'],
+      cookies: {
+        keys: await cookieKeys(this.secrets),
+        long: { signed: true, httpOnly: true, sameSite: 'lax' },
+        short: { signed: true, httpOnly: true, sameSite: 'lax' },
+      },
+      scopes: [...NON_RESOURCE_SCOPES],
+      claims: { openid: ['sub'], fhirUser: ['fhirUser'], profile: ['name', 'preferred_username'] },
+      async findAccount(_ctx, sub) {
+        const user = await users.byId(sub);
+        if (!user || user.disabled) return undefined;
+        return {
+          accountId: user.id,
+          async claims() {
+            return {
+              sub: user.id,
+              fhirUser: user.fhirUser ? `${fhirBase}/${user.fhirUser}` : undefined,
+              name: user.username,
+              preferred_username: user.username,
+            };
+          },
+        };
+      },
+      features: {
+        devInteractions: { enabled: false },
+        introspection: { enabled: true },
+        revocation: { enabled: true },
+        clientCredentials: { enabled: true },
+        userinfo: { enabled: true },
+        rpInitiatedLogout: { enabled: true },
+        resourceIndicators: {
+          enabled: true,
+          defaultResource: async () => fhirBase,
+          useGrantedResource: async () => true,
+          getResourceServerInfo: async (ctx, resource, client) => {
+            if (resource !== fhirBase) throw new errors.InvalidTarget('the only resource is the FHIR base URL');
+            const isBackend = ctx.oidc.route === 'token' && ctx.oidc.params?.grant_type === 'client_credentials';
+            return {
+              scope: await resourceScopes(ctx, client.clientId),
+              audience: fhirBase,
+              accessTokenTTL: isBackend ? CLIENT_CREDENTIALS_TTL : accessTokenTtl,
+              accessTokenFormat: 'jwt',
+              jwt: { sign: { alg: 'RS256' } },
+            };
+          },
+        },
+      },
+      routes: { authorization: '/authorize' },
+      pkce: { required: () => true },
+      responseTypes: ['code'],
+      allowOmittingSingleRegisteredRedirectUri: false,
+      clientAuthMethods: ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+      enabledJWA: { clientAuthSigningAlgValues: ['RS256', 'RS384', 'ES256', 'ES384'] },
+      fetchResponseBodyLimits: { jwks_uri: JWKS_URI_MAX_BYTES },
+      extraClientMetadata: { properties: ['launch_uri'] },
+      extraParams: {
+        // SMART: the FHIR base the app means to use; a mismatch gets no code.
+        aud(_ctx, value) {
+          if (value !== fhirBase) throw new errors.InvalidRequest(`aud must be the FHIR base URL ${fhirBase}`);
+        },
+        launch: null,
+      },
+      async assertJwtClientAuthClaimsAndHeader(_ctx, claims) {
+        const now = Math.floor(Date.now() / 1000);
+        if (typeof claims.exp !== 'number' || claims.exp - now > ASSERTION_MAX_LIFETIME) {
+          throw new errors.InvalidClientAuth(`the client assertion must expire within ${ASSERTION_MAX_LIFETIME} seconds`);
+        }
+        if (typeof claims.jti !== 'string') throw new errors.InvalidClientAuth('the client assertion must carry a jti');
+      },
+      interactions: { url: async (_ctx, interaction) => `/smart/interaction/${interaction.uid}` },
+      async issueRefreshToken(_ctx, client, code) {
+        return client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || code.scopes.has('online_access'));
+      },
+      async expiresWithSession(_ctx, code) {
+        return !code.scopes.has('offline_access');
+      },
+      rotateRefreshToken: true,
+      async extraTokenClaims(_ctx, token) {
+        const grantId = (token as { grantId?: string }).grantId;
+        const context = grantId ? await contexts.grantContext(grantId) : undefined;
+        if (!context) return undefined;
+        return { patient: context.patient, encounter: context.encounter, fhirUser: context.fhirUser };
+      },
+      ttl: {
+        AccessToken: (_ctx, token) => (token as { resourceServer?: { accessTokenTTL?: number } }).resourceServer?.accessTokenTTL ?? accessTokenTtl,
+        AuthorizationCode: CODE_TTL,
+        ClientCredentials: CLIENT_CREDENTIALS_TTL,
+        IdToken: 3600,
+        Interaction: INTERACTION_TTL,
+        Session: SESSION_TTL,
+        Grant: OFFLINE_REFRESH_TTL,
+        RefreshToken: (_ctx, token) => ((token as { scopes: Set<string> }).scopes.has('offline_access') ? OFFLINE_REFRESH_TTL : SESSION_TTL),
+      },
+      async renderError(ctx, out) {
+        ctx.type = 'html';
+        ctx.body = errorPage(out.error, out.error_description);
+      },
+    } as Configuration;
+  }
+}
