@@ -6,8 +6,8 @@ export interface AdminCommand<Options = unknown> {
   name: string;
   usage: string;
   summary: string;
-  /** Throws UsageError for arguments it cannot take; runs before the database is touched. */
-  parse(args: string[]): Options;
+  /** Throws (or rejects with) UsageError for arguments it cannot take; runs before the database is touched. */
+  parse(args: string[]): Options | Promise<Options>;
   run(options: Options, context: AdminContext): Promise<AdminResult>;
 }
 
@@ -20,3 +20,6 @@ export interface AdminResult {
 
 /** Wrong arguments: the CLI prints the message and the usage, and exits 2. */
 export class UsageError extends Error {}
+
+/** A command that cannot be carried out (an unknown name, a duplicate): the CLI prints the message and exits 1. */
+export class CommandError extends Error {}

@@ -4,20 +4,26 @@ import 'reflect-metadata';
 import { INestApplicationContext } from '@nestjs/common';
 import { ConfigError } from '../config/app.config';
 import { DataDirInUseError } from '../database/data-dir.lock';
-import { AdminCommand, UsageError } from './admin-command';
+import { AdminCommand, CommandError, UsageError } from './admin-command';
 import { adminConfig, openAdminContext } from './admin-context';
+import { clientCommand } from './client.command';
 import { importCommand } from './import.command';
 import { reindexCommand } from './reindex.command';
+import { userCommand } from './user.command';
 
 /** Every command; a new one is a file exporting an AdminCommand, listed here. */
-const COMMANDS: AdminCommand<any>[] = [importCommand, reindexCommand];
+const COMMANDS: AdminCommand<any>[] = [importCommand, reindexCommand, userCommand, clientCommand];
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 let app: INestApplicationContext | undefined;
 
 function usage(): string {
   return ['Usage: npm run -s admin -- <command> [arguments]', '', 'Commands:',
-    ...COMMANDS.map((c) => `  ${c.usage.padEnd(44)} ${c.summary}`)].join('\n');
+    ...COMMANDS.flatMap((c) => {
+      // A command with subcommands has a usage line for each: its summary comes first, then those lines.
+      const lines = c.usage.split('\n').map((l) => l.trim());
+      return lines.length === 1 ? [`  ${c.usage.padEnd(44)} ${c.summary}`] : [`  ${c.name.padEnd(44)} ${c.summary}`, ...lines.map((l) => `    ${l}`)];
+    })].join('\n');
 }
 
 function fail(message: string, code: number): never {
@@ -44,7 +50,7 @@ async function main(argv: string[]): Promise<void> {
   if (!command) fail(`Unknown command "${name}"\n\n${usage()}`, 2);
   let options: unknown;
   try {
-    options = command.parse(args);
+    options = await command.parse(args);
   } catch (err) {
     if (err instanceof UsageError) fail(`${err.message}\n\nUsage: ${command.usage}`, 2);
     throw err;
@@ -73,6 +79,6 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof DataDirInUseError) fail(err.message, 1);
+  if (err instanceof DataDirInUseError || err instanceof CommandError) fail(err.message, 1);
   fail(`Failed: ${(err as Error)?.stack ?? String(err)}`, 1);
 });
