@@ -2,7 +2,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { AuthenticationGuard } from './auth/authentication.guard';
+import { AccessTokenVerifier } from './auth/access-token.verifier';
 import { BearerTokenResolver } from './auth/bearer-token.resolver';
+import { SmartBearerStrategy } from './auth/smart-bearer.strategy';
 import { PrincipalResolver } from './auth/fhir-principal';
 import { AppConfig, APP_CONFIG } from './config/app.config';
 import { CapabilitiesService } from './conformance/capabilities.service';
@@ -39,6 +41,7 @@ import { ClientsRepository } from './smart/clients.repository';
 import { SecretSealer } from './smart/secret-sealer';
 import { UsersRepository } from './smart/users.repository';
 import { OidcProviderHost } from './smart/oidc-provider.factory';
+import { SmartConfigurationController } from './smart/smart-configuration.controller';
 import { SmartContextStore } from './smart/smart-context.store';
 import { SearchParameterRegistry } from './search/search-parameter.registry';
 import { SearchIndexer } from './search/search.indexer';
@@ -53,7 +56,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      controllers: [FhirController],
+      controllers: [SmartConfigurationController, FhirController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: ConformanceRegistry, useFactory: () => ConformanceRegistry.load(config.profilesDir) },
@@ -76,6 +79,8 @@ export class AppModule {
         ClientsRepository,
         SmartContextStore,
         OidcProviderHost,
+        AccessTokenVerifier,
+        SmartBearerStrategy,
         PageCursors,
         IncludeRunner,
         ResultShaper,

@@ -1,11 +1,29 @@
-// The shipped principal resolver. No token issuer is configured in this release, so no bearer token can be
-// verified and every request to a protected route is refused; the authorization server plugs in here.
+// The shipped principal resolver: runs the SMART bearer strategy on a request's headers, as passport runs a
+// strategy (a private instance with success, fail and error bound to this one request).
 import { Injectable } from '@nestjs/common';
-import { FhirPrincipal, PrincipalResolver } from './fhir-principal';
+import { FhirPrincipal, PrincipalResolver, RequestHeaders } from './fhir-principal';
+import { SmartBearerStrategy } from './smart-bearer.strategy';
+
+interface StrategyRun {
+  success(user: FhirPrincipal): void;
+  fail(): void;
+  error(err: Error): void;
+  authenticate(req: { headers: RequestHeaders }): void;
+}
 
 @Injectable()
 export class BearerTokenResolver extends PrincipalResolver {
-  async resolve(): Promise<FhirPrincipal | null> {
-    return null;
+  constructor(private readonly strategy: SmartBearerStrategy) {
+    super();
+  }
+
+  resolve(headers: RequestHeaders): Promise<FhirPrincipal | null> {
+    return new Promise((resolve, reject) => {
+      const run = Object.create(this.strategy) as StrategyRun;
+      run.success = (user) => resolve(user);
+      run.fail = () => resolve(null);
+      run.error = (err) => reject(err);
+      run.authenticate({ headers });
+    });
   }
 }

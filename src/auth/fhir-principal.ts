@@ -9,6 +9,10 @@ export interface FhirPrincipal {
   fhirUser?: string;
   /** Launch context patient id, for patient/ scopes. */
   patient?: string;
+  /** Launch context encounter id. */
+  encounter?: string;
+  /** The access token's id (jti), for audit and revocation. */
+  tokenId?: string;
 }
 
 /** Request headers as the resolver sees them; nothing else of the request is trusted for identity. */

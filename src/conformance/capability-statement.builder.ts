@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AppConfig, packageRoot } from '../config/app.config';
 import { ConformanceRegistry, Interaction } from './conformance.registry';
+import { SMART_CAPABILITIES } from '../smart/smart-capabilities';
 
 const SERVER_NAME = 'FHIR Server';
 const SERVER_VERSION = (JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
@@ -64,7 +65,17 @@ export function buildCapabilityStatement(
         mode: 'server',
         security: {
           cors: false,
-          description: 'Every interaction except reading this statement requires a bearer token.',
+          description: 'SMART App Launch 2.2: every interaction except reading this statement and the SMART configuration requires a bearer access token issued by the authorization server.',
+          service: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' }] }],
+          extension: [{
+            url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
+            extension: [
+              { url: 'authorize', valueUri: `${config.publicUrl}/auth/authorize` },
+              { url: 'token', valueUri: `${config.publicUrl}/auth/token` },
+              { url: 'introspect', valueUri: `${config.publicUrl}/auth/token/introspection` },
+              { url: 'revoke', valueUri: `${config.publicUrl}/auth/token/revocation` },
+            ],
+          }, ...SMART_CAPABILITIES.map((c) => ({ url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/capabilities', valueCode: c }))],
         },
         resource,
         interaction: [

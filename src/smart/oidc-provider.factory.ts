@@ -21,6 +21,21 @@ import { errorPage } from './pages/error.page';
 const oidc = require('oidc-provider') as typeof import('oidc-provider');
 export type Provider = import('oidc-provider').default;
 
+/** The claims of a live access token, as the FHIR side verifies them. */
+export interface LiveTokenClaims {
+  jti: string;
+  client_id: string;
+  sub?: string;
+  scope?: string;
+  exp?: number;
+  iat?: number;
+  iss?: string;
+  aud?: string | string[];
+  patient?: string;
+  encounter?: string;
+  fhirUser?: string;
+}
+
 /** Seconds. */
 const CODE_TTL = 60;
 const CLIENT_CREDENTIALS_TTL = 300;
@@ -34,6 +49,7 @@ const JWKS_URI_MAX_BYTES = 64 * 1024;
 export class OidcProviderHost implements OnModuleInit {
   private readonly logger = new Logger('Authorization');
   private instance?: Provider;
+  private tokenClaims?: (token: string) => Promise<LiveTokenClaims | undefined>;
   private jwks?: PrivateJwks;
 
   constructor(
@@ -48,6 +64,11 @@ export class OidcProviderHost implements OnModuleInit {
   get provider(): Provider {
     if (!this.instance) throw new Error('The authorization server is not initialised');
     return this.instance;
+  }
+
+  /** The FHIR side's token check, used for introspecting and revoking JWT access tokens. */
+  useTokenVerifier(claims: (token: string) => Promise<LiveTokenClaims | undefined>): void {
+    this.tokenClaims = claims;
   }
 
   get issuer(): string {
@@ -67,7 +88,40 @@ export class OidcProviderHost implements OnModuleInit {
     // Behind a TLS-terminating proxy the public URL is https: trust X-Forwarded-Proto for cookies' Secure flag.
     this.instance.proxy = this.config.publicUrl.startsWith('https://');
     this.instance.use(this.tokenResponseContext());
+    this.instance.use(this.structuredAccessTokens());
     this.instance.on('server_error', (_ctx: unknown, err: Error) => this.logger.error(`Authorization server error: ${err.message}`));
+  }
+
+  /**
+   * Introspection and revocation of JWT access tokens, which the provider does not store: after the provider has
+   * authenticated the calling client, a live token issued to that client (any token, for a confidential
+   * client introspecting) is described, or recorded as revoked for every instance.
+   * https://www.rfc-editor.org/rfc/rfc7662 https://www.rfc-editor.org/rfc/rfc7009
+   */
+  private structuredAccessTokens() {
+    return async (ctx: KoaContextWithOIDC, next: () => Promise<void>) => {
+      await next();
+      const route = ctx.oidc?.route;
+      if ((route !== 'introspection' && route !== 'revocation') || ctx.status !== 200) return;
+      const token = ctx.oidc.params?.token;
+      const client = ctx.oidc.client;
+      if (typeof token !== 'string' || token.split('.').length !== 3 || !client) return;
+      const claims = await this.tokenClaims?.(token);
+      if (!claims) return;
+      const own = claims.client_id === client.clientId;
+      if (route === 'revocation') {
+        if (own) {
+          await this.dataSource.query(
+            'INSERT INTO revoked_token (jti, expires_at) VALUES ($1, to_timestamp($2)) ON CONFLICT (jti) DO NOTHING', [claims.jti, claims.exp]);
+        }
+        return;
+      }
+      if (!own && client.clientAuthMethod === 'none') return;
+      ctx.body = {
+        active: true, token_type: 'Bearer', scope: claims.scope, client_id: claims.client_id, sub: claims.sub, exp: claims.exp, iat: claims.iat,
+        iss: claims.iss, aud: claims.aud, patient: claims.patient, encounter: claims.encounter, fhirUser: claims.fhirUser,
+      };
+    };
   }
 
   /** SMART context parameters added to every token response that comes from a user's grant. */
@@ -195,10 +249,11 @@ export class OidcProviderHost implements OnModuleInit {
       },
       rotateRefreshToken: true,
       async extraTokenClaims(_ctx, token) {
+        // gid lets the FHIR side refuse the token once its grant is gone (revoked, or its code replayed).
         const grantId = (token as { grantId?: string }).grantId;
-        const context = grantId ? await contexts.grantContext(grantId) : undefined;
-        if (!context) return undefined;
-        return { patient: context.patient, encounter: context.encounter, fhirUser: context.fhirUser };
+        if (!grantId) return undefined;
+        const context = await contexts.grantContext(grantId);
+        return { gid: grantId, patient: context?.patient, encounter: context?.encounter, fhirUser: context?.fhirUser };
       },
       ttl: {
         AccessToken: (_ctx, token) => (token as { resourceServer?: { accessTokenTTL?: number } }).resourceServer?.accessTokenTTL ?? accessTokenTtl,

@@ -34,15 +34,19 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+/**
+ * With `realAuthentication`, the shipped resolver stays in place: only access tokens from the server's own
+ * authorization server are accepted (for the SMART tests).
+ */
+export async function startTestApp(env: Record<string, string> = {}, options: { realAuthentication?: boolean } = {}): Promise<TestApp> {
   const cluster = await startTestCluster();
   const databaseUrl = await createDatabase(cluster.adminUrl);
   const port = await freePort();
   const config = loadConfig({ PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, DATABASE_URL: databaseUrl, ...env });
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] })
-    .overrideProvider(PrincipalResolver)
-    .useValue(new TestPrincipalResolver())
-    .compile();
+  const builder = Test.createTestingModule({ imports: [AppModule.forRoot(config)] });
+  const moduleRef = options.realAuthentication
+    ? await builder.compile()
+    : await builder.overrideProvider(PrincipalResolver).useValue(new TestPrincipalResolver()).compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(fastifyOptions(config)), {
     bodyParser: false,
     logger: ['error', 'warn'],
