@@ -107,7 +107,8 @@ export class ClientsRepository {
     const rows = (await this.dataSource.query(`SELECT ${COLUMNS} FROM oauth_client WHERE client_id = $1`, [clientId])) as ClientRow[];
     const row = rows[0];
     if (!row || row.disabled) return undefined;
-    const base: Record<string, unknown> = { client_id: row.client_id, client_name: row.name, scope: row.scope };
+    // No `scope` here: the provider would check it as a static list; SMART scopes are narrowed by smart-scopes.ts.
+    const base: Record<string, unknown> = { client_id: row.client_id, client_name: row.name };
     switch (row.kind) {
       case 'public':
         return { ...base, token_endpoint_auth_method: 'none', redirect_uris: row.redirect_uris, grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], launch_uri: row.launch_uri ?? undefined };

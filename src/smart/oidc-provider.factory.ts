@@ -102,21 +102,27 @@ export class OidcProviderHost implements OnModuleInit {
     return async (ctx: KoaContextWithOIDC, next: () => Promise<void>) => {
       await next();
       const route = ctx.oidc?.route;
-      if ((route !== 'introspection' && route !== 'revocation') || ctx.status !== 200) return;
+      if (route !== 'introspection' && route !== 'revocation') return;
+      // The provider authenticates the client first, then declines structured tokens as unsupported_token_type.
+      const declined = (ctx.body as { error?: string } | undefined)?.error === 'unsupported_token_type';
       const token = ctx.oidc.params?.token;
       const client = ctx.oidc.client;
-      if (typeof token !== 'string' || token.split('.').length !== 3 || !client) return;
+      if (!declined || typeof token !== 'string' || !client) return;
+      ctx.status = 200;
       const claims = await this.tokenClaims?.(token);
-      if (!claims) return;
-      const own = claims.client_id === client.clientId;
+      const own = claims?.client_id === client.clientId;
       if (route === 'revocation') {
-        if (own) {
+        ctx.body = '';
+        if (claims && own) {
           await this.dataSource.query(
             'INSERT INTO revoked_token (jti, expires_at) VALUES ($1, to_timestamp($2)) ON CONFLICT (jti) DO NOTHING', [claims.jti, claims.exp]);
         }
         return;
       }
-      if (!own && client.clientAuthMethod === 'none') return;
+      if (!claims || (!own && client.clientAuthMethod === 'none')) {
+        ctx.body = { active: false };
+        return;
+      }
       ctx.body = {
         active: true, token_type: 'Bearer', scope: claims.scope, client_id: claims.client_id, sub: claims.sub, exp: claims.exp, iat: claims.iat,
         iss: claims.iss, aud: claims.aud, patient: claims.patient, encounter: claims.encounter, fhirUser: claims.fhirUser,
@@ -152,6 +158,7 @@ export class OidcProviderHost implements OnModuleInit {
     const contexts = this.contexts;
     const clients = this.clients;
     const accessTokenTtl = this.config.smartAccessTokenTtl;
+    const tokenEndpoint = `${this.issuer}/token`;
 
     /** The SMART resource scopes in play for this request, as far as the client's registration allows. */
     const resourceScopes = async (ctx: KoaContextWithOIDC, clientId: string | undefined): Promise<string> => {
@@ -239,6 +246,9 @@ export class OidcProviderHost implements OnModuleInit {
           throw new errors.InvalidClientAuth(`the client assertion must expire within ${ASSERTION_MAX_LIFETIME} seconds`);
         }
         if (typeof claims.jti !== 'string') throw new errors.InvalidClientAuth('the client assertion must carry a jti');
+        // SMART Backend Services: the audience is the token endpoint itself.
+        const aud = Array.isArray(claims.aud) && claims.aud.length === 1 ? claims.aud[0] : claims.aud;
+        if (aud !== tokenEndpoint) throw new errors.InvalidClientAuth(`the client assertion's aud must be ${tokenEndpoint}`);
       },
       interactions: { url: async (_ctx, interaction) => `/smart/interaction/${interaction.uid}` },
       async issueRefreshToken(_ctx, client, code) {
