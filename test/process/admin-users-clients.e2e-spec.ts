@@ -171,7 +171,7 @@ describe('on the database of a running server', () => {
       ids.public = app.client_id;
       const row = (await db.query('SELECT * FROM oauth_client WHERE client_id = $1', [app.client_id])).rows[0];
       expect(row).toMatchObject({ kind: 'public', secret_sealed: null, scope });
-      expect(await metadata(app.client_id)).toMatchObject({ token_endpoint_auth_method: 'none', redirect_uris: app.redirect_uris, scope });
+      expect(await metadata(app.client_id)).toMatchObject({ token_endpoint_auth_method: 'none', redirect_uris: app.redirect_uris });
     });
 
     it('registers a confidential app: the secret is printed once and kept sealed', async () => {
