@@ -4,9 +4,9 @@
 // https://hl7.org/fhir/smart-app-launch/scopes-and-launch-context.html
 import { r4ResourceTypeNames } from '../conformance/definitions';
 import type { ClientKind } from '../smart/clients.repository';
+import { NON_RESOURCE_SCOPES } from '../smart/smart-scopes';
 import { UsageError } from './admin-command';
 
-const FIXED = new Set(['openid', 'fhirUser', 'profile', 'launch', 'launch/patient', 'launch/encounter', 'offline_access', 'online_access']);
 const RESOURCE = /^(patient|user|system)\/(\*|[A-Z][A-Za-z]*)\.(read|write|\*|c?r?u?d?s?)(?:\?(.*))?$/;
 /** A search parameter and its value, in the characters a restriction may hold (percent-encode the others). */
 const PARAM = /^[A-Za-z0-9_.:-]+=[A-Za-z0-9_.:|,%/-]+$/;
@@ -15,7 +15,7 @@ const RESTRICTION_MAX_LENGTH = 512;
 let resourceTypes: Set<string> | undefined;
 
 function problem(scope: string): string | undefined {
-  if (FIXED.has(scope)) return undefined;
+  if (NON_RESOURCE_SCOPES.has(scope)) return undefined;
   const m = RESOURCE.exec(scope);
   if (!m) return 'not an OpenID, launch or resource scope';
   const [, , type, permission, query] = m;
