@@ -51,15 +51,7 @@ function toClient(row: ClientRow): RegisteredClient {
   return c;
 }
 
-export interface NewClient {
-  name: string;
-  kind: ClientKind;
-  redirectUris: string[];
-  launchUri?: string;
-  jwks?: { keys: Record<string, unknown>[] };
-  jwksUri?: string;
-  scope: string;
-}
+export type NewClient = Pick<RegisteredClient, 'name' | 'kind' | 'redirectUris' | 'launchUri' | 'jwks' | 'jwksUri' | 'scope'>;
 
 @Injectable()
 export class ClientsRepository {
