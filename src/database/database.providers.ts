@@ -7,10 +7,12 @@ import { InitialSchema1700000000000 } from './migrations/1700000000000-initial-s
 import { SearchIndexColumns1700000001000 } from './migrations/1700000001000-search-index-columns';
 import { ServerSecrets1700000002000 } from './migrations/1700000002000-server-secrets';
 import { SmartAuthorization1700000003000 } from './migrations/1700000003000-smart-authorization';
+import { SearchStatistics1700000005000 } from './migrations/1700000005000-search-statistics';
 
 export const RUNNING_DATABASE = Symbol('RUNNING_DATABASE');
 
-export const MIGRATIONS = [InitialSchema1700000000000, SearchIndexColumns1700000001000, ServerSecrets1700000002000, SmartAuthorization1700000003000];
+export const MIGRATIONS = [InitialSchema1700000000000, SearchIndexColumns1700000001000, ServerSecrets1700000002000, SmartAuthorization1700000003000,
+  SearchStatistics1700000005000];
 
 export function createDataSource(url: string): DataSource {
   return new DataSource({

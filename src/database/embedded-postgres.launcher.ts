@@ -97,7 +97,8 @@ export async function startEmbeddedPostgres(dataDir: string, logger = new Logger
       persistent: true,
       createPostgresUser: isRoot,
       initdbFlags: ['--encoding=UTF8'],
-      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+      // Bulk loads write many versions: fewer forced checkpoints (and full-page writes) than the 1 GB default allows.
+      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_wal_size=8GB', '-c', 'checkpoint_timeout=30min'],
       onLog: (message: unknown) => {
         const line = String(message).trim();
         recent.push(line);
