@@ -65,7 +65,7 @@ export class SearchTypeInteraction {
     if (included.truncated) {
       notes.push(issue('warning', 'too-costly', 'include-limit', `Only the first ${included.resources.length} included resources are returned`));
     }
-    const total = await this.total(request, base, cursor === undefined && !page.hasMore && !cut ? matches.length : undefined);
+    const total = await this.total(request, base, cursor === undefined && !page.hasMore && !cut ? matches.length : undefined, cursor === undefined);
     const entries = [
       ...matches.map((m) => searchEntry(this.config.fhirBaseUrl, m, 'match', this.shaped(m, request))),
       ...included.resources.map((r) => searchEntry(this.config.fhirBaseUrl, r, 'include')),
@@ -79,10 +79,14 @@ export class SearchTypeInteraction {
     return JSON.stringify(this.shaper.shape(JSON.parse(m.content) as FhirResource, request.summary, request.elements));
   }
 
-  /** Bundle.total as _total asks; by default an exact count when it stays under DEFAULT_TOTAL_LIMIT. */
-  private async total(request: SearchRequest, base: Omit<PageQuery, 'count'>, known: number | undefined): Promise<number | undefined> {
+  /**
+   * Bundle.total as _total asks. By default: on the first page, an exact count when it stays under
+   * DEFAULT_TOTAL_LIMIT; later pages leave it out (the client has it), so paging costs one query per page.
+   */
+  private async total(request: SearchRequest, base: Omit<PageQuery, 'count'>, known: number | undefined, firstPage: boolean): Promise<number | undefined> {
     if (request.total === 'none') return undefined;
     if (known !== undefined) return known; // the first page holds every match
+    if (request.total === undefined && !firstPage) return undefined;
     if (request.total === 'estimate') return this.search.estimate(base);
     if (request.total === 'accurate') return this.search.count(base, Number.MAX_SAFE_INTEGER - 1);
     const counted = await this.search.count(base, DEFAULT_TOTAL_LIMIT);

@@ -31,6 +31,11 @@ export interface CriterionContext {
   b: SqlBuilder;
   fhirBaseUrl: string;
   rowFilter?: RowFilter;
+  /**
+   * When pages follow id order, the bound of the page (`> id` going forward, `< id` going back), repeated
+   * inside each index lookup of the searched rows so that the index scan starts at the page.
+   */
+  idBound?: { op: '>' | '<'; id: string };
 }
 
 /** The match of one value of a parameter on index-row alias `x`. */
@@ -52,7 +57,8 @@ function valueCondition(ctx: CriterionContext, type: IndexType, x: string, c: { 
 
 /** Rows of `table` for parameter `param` of the resource at `owner`. */
 function ownedRows(ctx: CriterionContext, table: string, x: string, ownerType: string, owner: string, param: string): string {
-  return `FROM ${table} ${x} WHERE ${x}.resource_type = ${ctx.b.bind(ownerType)} AND ${x}.resource_id = ${owner}.id AND ${x}.param = ${ctx.b.bind(param)}`;
+  const bound = owner === 'r' && ctx.idBound ? ` AND ${x}.resource_id ${ctx.idBound.op} ${ctx.b.bind(ctx.idBound.id)}` : '';
+  return `FROM ${table} ${x} WHERE ${x}.resource_type = ${ctx.b.bind(ownerType)} AND ${x}.resource_id = ${owner}.id AND ${x}.param = ${ctx.b.bind(param)}${bound}`;
 }
 
 function live(ctx: CriterionContext, alias: string, type: string): string {

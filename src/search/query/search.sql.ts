@@ -86,7 +86,11 @@ function keysetCondition(b: SqlBuilder, columns: SortColumn[], position: KeysetP
 
 export function pageStatement(q: PageQuery): { sql: string; params: unknown[]; sortCount: number } {
   const b = new SqlBuilder();
-  const ctx: CriterionContext = { b, fhirBaseUrl: q.fhirBaseUrl, rowFilter: q.rowFilter };
+  const idOrder = q.request.sort.length === 0 && q.after !== undefined;
+  const ctx: CriterionContext = {
+    b, fhirBaseUrl: q.fhirBaseUrl, rowFilter: q.rowFilter,
+    idBound: idOrder ? { op: q.backwards ? '<' : '>', id: q.after!.id } : undefined,
+  };
   const columns = q.request.sort.map((key) => sortColumn(b, q.request.type, key));
   const where = whereClause(ctx, q.request);
   const keys = columns.map((c, i) => `, ${c.sql} AS k${i}`).join('');
