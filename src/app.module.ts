@@ -43,6 +43,15 @@ import { UsersRepository } from './smart/users.repository';
 import { OidcProviderHost } from './smart/oidc-provider.factory';
 import { SmartConfigurationController } from './smart/smart-configuration.controller';
 import { SmartContextStore } from './smart/smart-context.store';
+import { ConsentService } from './smart/consent.service';
+import { CsrfTokens } from './smart/csrf';
+import { InteractionController } from './smart/interaction.controller';
+import { LauncherController } from './smart/launcher.controller';
+import { LauncherSessions } from './smart/launcher-session';
+import { LoginThrottle } from './smart/login-throttle';
+import { PasswordSignIn } from './smart/password-sign-in';
+import { PatientLookup } from './smart/patient-lookup';
+import { SmartStyleController } from './smart/smart-style.controller';
 import { SearchParameterRegistry } from './search/search-parameter.registry';
 import { SearchIndexer } from './search/search.indexer';
 import { DatabaseSession } from './storage/database-session';
@@ -56,7 +65,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      controllers: [SmartConfigurationController, FhirController],
+      controllers: [SmartConfigurationController, InteractionController, LauncherController, SmartStyleController, FhirController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: ConformanceRegistry, useFactory: () => ConformanceRegistry.load(config.profilesDir) },
@@ -78,6 +87,12 @@ export class AppModule {
         UsersRepository,
         ClientsRepository,
         SmartContextStore,
+        CsrfTokens,
+        LoginThrottle,
+        PasswordSignIn,
+        PatientLookup,
+        ConsentService,
+        LauncherSessions,
         OidcProviderHost,
         AccessTokenVerifier,
         SmartBearerStrategy,

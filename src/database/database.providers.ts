@@ -8,11 +8,12 @@ import { SearchIndexColumns1700000001000 } from './migrations/1700000001000-sear
 import { ServerSecrets1700000002000 } from './migrations/1700000002000-server-secrets';
 import { SmartAuthorization1700000003000 } from './migrations/1700000003000-smart-authorization';
 import { SearchStatistics1700000005000 } from './migrations/1700000005000-search-statistics';
+import { LoginThrottle1700000004100 } from './migrations/1700000004100-login-throttle';
 
 export const RUNNING_DATABASE = Symbol('RUNNING_DATABASE');
 
 export const MIGRATIONS = [InitialSchema1700000000000, SearchIndexColumns1700000001000, ServerSecrets1700000002000, SmartAuthorization1700000003000,
-  SearchStatistics1700000005000];
+  LoginThrottle1700000004100, SearchStatistics1700000005000];
 
 export function createDataSource(url: string): DataSource {
   return new DataSource({

@@ -15,6 +15,9 @@ import { SmartContextStore } from './smart-context.store';
 import { grantable, NON_RESOURCE_SCOPES, parseResourceScope } from './smart-scopes';
 import { UsersRepository } from './users.repository';
 import { errorPage } from './pages/error.page';
+import { PAGE_HEADERS } from './pages/html';
+import { grantedScopeInTokenResponse } from './granted-scope.middleware';
+import { loadExistingGrant, logoutSource, offlineAccessAsksConsent, postLogoutSuccessSource, sessionTtl } from './provider-session.policy';
 
 // oidc-provider is ESM; Node 20.19 loads it through require (see the README's stack notes).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -88,6 +91,8 @@ export class OidcProviderHost implements OnModuleInit {
     // Behind a TLS-terminating proxy the public URL is https: trust X-Forwarded-Proto for cookies' Secure flag.
     this.instance.proxy = this.config.publicUrl.startsWith('https://');
     this.instance.use(this.tokenResponseContext());
+    this.instance.use(offlineAccessAsksConsent());
+    this.instance.use(grantedScopeInTokenResponse());
     this.instance.use(this.structuredAccessTokens());
     this.instance.on('server_error', (_ctx: unknown, err: Error) => this.logger.error(`Authorization server error: ${err.message}`));
   }
@@ -207,7 +212,7 @@ export class OidcProviderHost implements OnModuleInit {
         revocation: { enabled: true },
         clientCredentials: { enabled: true },
         userinfo: { enabled: true },
-        rpInitiatedLogout: { enabled: true },
+        rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
         resourceIndicators: {
           enabled: true,
           defaultResource: async () => fhirBase,
@@ -271,11 +276,15 @@ export class OidcProviderHost implements OnModuleInit {
         ClientCredentials: CLIENT_CREDENTIALS_TTL,
         IdToken: 3600,
         Interaction: INTERACTION_TTL,
-        Session: SESSION_TTL,
+        // Idle and absolute limits (provider-session.policy); SESSION_TTL stays the online_access refresh token lifetime.
+        Session: sessionTtl,
         Grant: OFFLINE_REFRESH_TTL,
         RefreshToken: (_ctx, token) => ((token as { scopes: Set<string> }).scopes.has('offline_access') ? OFFLINE_REFRESH_TTL : SESSION_TTL),
       },
+      // A launch or launch-context request always gets a fresh consent (provider-session.policy).
+      loadExistingGrant,
       async renderError(ctx, out) {
+        for (const [name, value] of Object.entries(PAGE_HEADERS)) ctx.set(name, value);
         ctx.type = 'html';
         ctx.body = errorPage(out.error, out.error_description);
       },

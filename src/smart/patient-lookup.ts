@@ -1,0 +1,74 @@
+// Patients as the picker shows them: a name search through the FHIR search engine (the same matching as
+// GET /fhir/Patient?name=), and one patient by id, each as name, birth date and id.
+// https://hl7.org/fhir/R4/patient.html#search
+import { Inject, Injectable } from '@nestjs/common';
+import { AppConfig, APP_CONFIG } from '../config/app.config';
+import { FhirError } from '../outcome/operation-outcome';
+import { SearchEngine } from '../search/search.engine';
+import { ResourceRepository } from '../storage/resource.repository';
+import { SearchRepository } from '../storage/search.repository';
+import { StoredVersion } from '../storage/stored-resource';
+import { PatientSummary } from './pages/picker.page';
+
+export const PICKER_PAGE_SIZE = 20;
+const MAX_NAME_LENGTH = 100;
+
+interface HumanName {
+  use?: string;
+  text?: string;
+  family?: string;
+  given?: string[];
+}
+
+/** The name a person would recognise: the official (or usual, or first) name, as text or given + family. */
+export function displayName(names: unknown): string {
+  if (!Array.isArray(names) || names.length === 0) return '(no name)';
+  const list = names as HumanName[];
+  const name = list.find((n) => n.use === 'official') ?? list.find((n) => n.use === 'usual') ?? list[0];
+  if (typeof name.text === 'string' && name.text.trim()) return name.text.trim();
+  const parts = [...(Array.isArray(name.given) ? name.given : []), name.family].filter((p) => typeof p === 'string' && p.trim());
+  return parts.length ? parts.join(' ') : '(no name)';
+}
+
+function summary(stored: StoredVersion): PatientSummary | undefined {
+  if (stored.deleted || !stored.content) return undefined;
+  const patient = JSON.parse(stored.content) as { name?: unknown; birthDate?: unknown };
+  const out: PatientSummary = { id: stored.id, name: displayName(patient.name) };
+  if (typeof patient.birthDate === 'string') out.birthDate = patient.birthDate;
+  return out;
+}
+
+export type PatientSearch = { results: PatientSummary[]; message?: string; more?: boolean };
+
+@Injectable()
+export class PatientLookup {
+  constructor(
+    private readonly engine: SearchEngine,
+    private readonly search: SearchRepository,
+    private readonly resources: ResourceRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Patients whose name starts with (any part of) `name`, sorted by family then given name; empty for no name. */
+  async byName(name: string): Promise<PatientSearch> {
+    const text = name.trim();
+    if (!text) return { results: [] };
+    if (text.length > MAX_NAME_LENGTH) return { results: [], message: `Use at most ${MAX_NAME_LENGTH} characters.` };
+    try {
+      const request = this.engine.parse('Patient', { name: text, _sort: 'family,given' });
+      const page = await this.search.page({ request: { ...request, include: [] }, count: PICKER_PAGE_SIZE, fhirBaseUrl: this.config.fhirBaseUrl });
+      const results = page.matches.map(summary).filter((p): p is PatientSummary => p !== undefined);
+      return { results, more: page.hasMore };
+    } catch (err) {
+      if (err instanceof FhirError) return { results: [], message: 'That name cannot be searched for.' };
+      throw err;
+    }
+  }
+
+  /** The current patient with this id, or undefined (unknown or deleted). */
+  async byId(id: string): Promise<PatientSummary | undefined> {
+    if (!/^[A-Za-z0-9\-.]{1,64}$/.test(id)) return undefined;
+    const stored = await this.resources.readCurrent('Patient', id);
+    return stored ? summary(stored) : undefined;
+  }
+}
