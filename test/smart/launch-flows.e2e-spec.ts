@@ -210,6 +210,9 @@ describe('EHR launch', () => {
     const form = formEndingWith(page, '/smart/launch');
     expect(form.options.client_id.sort()).toEqual([ehrApp.clientId, otherEhrApp.clientId].sort());
     expect(page.headers.get('content-security-policy')).toMatch(/form-action 'self' (https:\/\/ehr-app\.example|http:\/\/127\.0\.0\.1:9) /);
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(page.headers.get('cache-control')).toBe('no-store');
+    expect(page.body).not.toMatch(/<script/i);
     const browser = new Browser(t.origin);
     const login = await browser.get('/smart/launch');
     const refused = await browser.submit(login, '/smart/launch/login', { username: patientUser.username, password: PASSWORD });
