@@ -122,3 +122,16 @@ describe('a backend client with a jwks_uri', () => {
     expect(res.body.error).toBe('invalid_client');
   });
 });
+
+it('takes the authorization request by POST too (authorize-post), as the same request by GET', async () => {
+  const c = await app('public');
+  const form = new URLSearchParams(base(c.clientId)).toString();
+  const posted = await http(t).post('/auth/authorize').type('form').send(form);
+  expect(posted.status).toBe(303);
+  const location = new URL(posted.headers.location, t.origin);
+  expect(location.pathname).toBe('/auth/authorize');
+  expect(Object.fromEntries(location.searchParams)).toEqual(base(c.clientId));
+  const followed = await http(t).get(`${location.pathname}${location.search}`);
+  expect(followed.status).toBe(303);
+  expect(followed.headers.location).toMatch(/^\/smart\/interaction\//);
+});
