@@ -85,7 +85,13 @@ export class LauncherController {
     if (!launchable(client) || !patient) {
       return this.showLauncher(reply, session, user, '', 400, 'Choose a patient and an app to launch.');
     }
-    const launch = await this.contexts.createLaunch({ clientId: client.clientId, userId: user.id, patient: patient.id });
+    // An encounter is optional; when given, it must be one of this patient's.
+    const encounterId = form.field('encounter')?.trim();
+    const encounter = encounterId ? await this.patients.encounterOf(patient.id, encounterId) : undefined;
+    if (encounterId && !encounter) {
+      return this.showLauncher(reply, session, user, '', 400, 'That encounter is not one of this patient\'s.');
+    }
+    const launch = await this.contexts.createLaunch({ clientId: client.clientId, userId: user.id, patient: patient.id, encounter });
     const target = new URL(client.launchUri);
     target.searchParams.set('iss', this.config.fhirBaseUrl);
     target.searchParams.set('launch', launch);

@@ -71,4 +71,13 @@ export class PatientLookup {
     const stored = await this.resources.readCurrent('Patient', id);
     return stored ? summary(stored) : undefined;
   }
+
+  /** The id of an Encounter that exists and belongs to this patient, or undefined. */
+  async encounterOf(patientId: string, encounterId: string): Promise<string | undefined> {
+    if (!/^[A-Za-z0-9\-.]{1,64}$/.test(encounterId)) return undefined;
+    const stored = await this.resources.readCurrent('Encounter', encounterId);
+    if (!stored || stored.deleted || !stored.content) return undefined;
+    const subject = (JSON.parse(stored.content) as { subject?: { reference?: unknown } }).subject?.reference;
+    return subject === `Patient/${patientId}` || subject === `${this.config.fhirBaseUrl}/Patient/${patientId}` ? encounterId : undefined;
+  }
 }

@@ -8,6 +8,7 @@ import * as client from 'openid-client';
 import { decodeJwt } from 'jose';
 import { startTestApp, TestApp } from '../support/test-app';
 import { AppUser } from '../../src/smart/users.repository';
+import { CreateInteraction } from '../../src/interactions/create.interaction';
 import { Browser, formEndingWith, formsOf, Page } from './support/browser';
 import {
   allow, authorize, callbackOf, createPatient, createPractitioner, createUser, exchange, launchStandalone, PASSWORD, registerApp, signIn, TestSmartApp,
@@ -248,6 +249,30 @@ describe('EHR launch', () => {
     expect(again.page.body).toContain('This launch is no longer valid');
     const back = await browser.follow(await browser.get(linkOf(again.page)));
     expect(callbackOf(back, ehrApp).searchParams.get('error')).toBe('access_denied');
+  });
+
+  it('carries an encounter of the patient chosen in the launcher, and refuses another patient\'s', async () => {
+    const create = (subject: string) => t.app.get(CreateInteraction).execute('Encounter', {
+      resourceType: 'Encounter', status: 'in-progress', class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' },
+      subject: { reference: `Patient/${subject}` },
+    }, { 'content-type': 'application/fhir+json' });
+    const visit = (await create(bob)).version!.id;
+    const elsewhere = (await create(carla)).version!.id;
+    const { browser } = await launcher();
+    const found = await browser.get('/smart/launch?name=jones');
+    const form = formEndingWith(found, '/smart/launch');
+    const refused = await browser.post(form.action, { ...form.fields, patient: bob, client_id: ehrApp.clientId, encounter: elsewhere });
+    expect(refused.status).toBe(400);
+    const redirect = await browser.post(form.action, { ...form.fields, patient: bob, client_id: ehrApp.clientId, encounter: visit });
+    expect(redirect.status).toBe(303);
+    const launch = new URL(redirect.location!).searchParams.get('launch')!;
+    const appBrowser = new Browser(t.origin);
+    const auth = await authorize(appBrowser, ehrApp, t.fhirBase, `${EHR_SCOPE} launch/encounter`, { launch });
+    const done = await allow(appBrowser, await signIn(appBrowser, auth.page, doctor.username));
+    const tokens = await exchange(ehrApp, auth, callbackOf(done, ehrApp));
+    expect(tokens.patient).toBe(bob);
+    expect(tokens.encounter).toBe(visit);
+    expect(decodeJwt(tokens.access_token).encounter).toBe(visit);
   });
 
   it('refuses a launch value at another app, and one made for another user', async () => {

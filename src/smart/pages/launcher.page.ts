@@ -30,6 +30,7 @@ ${patientSearchForm(input.picker)}
 <form method="post" action="/smart/launch">
 <input type="hidden" name="${CSRF_FIELD}" value="${input.csrf}">
 ${patientChoices(input.picker)}
+<p><label>Encounter id (optional) <input type="text" name="encounter" maxlength="64" pattern="[A-Za-z0-9.\-]{1,64}"></label></p>
 ${apps.length
     ? html`<fieldset><legend>App</legend><ul class="choices">${apps}</ul></fieldset><button type="submit">Launch</button>`
     : html`<p class="note">No registered app has a launch URL.</p>`}
