@@ -38,6 +38,7 @@ import { ResultShaper } from './search/result-shaping';
 import { SearchEngine } from './search/search.engine';
 import { ServerSecrets } from './storage/server-secrets';
 import { ClientsRepository } from './smart/clients.repository';
+import { RemoteJwks } from './smart/remote-jwks';
 import { SecretSealer } from './smart/secret-sealer';
 import { UsersRepository } from './smart/users.repository';
 import { OidcProviderHost } from './smart/oidc-provider.factory';
@@ -84,6 +85,7 @@ export class AppModule {
         SearchEngine,
         ServerSecrets,
         SecretSealer,
+        RemoteJwks,
         UsersRepository,
         ClientsRepository,
         SmartContextStore,

@@ -4,6 +4,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { RemoteJwks } from './remote-jwks';
 import { SecretSealer } from './secret-sealer';
 
 export type ClientKind = 'public' | 'confidential' | 'asymmetric' | 'backend';
@@ -55,7 +56,7 @@ export type NewClient = Pick<RegisteredClient, 'name' | 'kind' | 'redirectUris' 
 
 @Injectable()
 export class ClientsRepository {
-  constructor(private readonly dataSource: DataSource, private readonly sealer: SecretSealer) {}
+  constructor(private readonly dataSource: DataSource, private readonly sealer: SecretSealer, private readonly remoteJwks: RemoteJwks) {}
 
   /** Registers a client; a confidential one gets a secret, returned here once and kept sealed. */
   async create(input: NewClient): Promise<RegisteredClient & { clientSecret?: string }> {
@@ -111,7 +112,8 @@ export class ClientsRepository {
         };
       case 'asymmetric':
       case 'backend': {
-        const keys = row.jwks ? { jwks: row.jwks } : { jwks_uri: row.jwks_uri };
+        // Keys behind a jwks_uri are fetched here, kept as long as their Cache-Control says, and given inline.
+        const keys = { jwks: row.jwks ?? (await this.remoteJwks.get(row.jwks_uri!)) };
         const flows = row.kind === 'backend'
           ? { redirect_uris: [], grant_types: ['client_credentials'], response_types: [] }
           : { redirect_uris: row.redirect_uris, grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], launch_uri: row.launch_uri ?? undefined };

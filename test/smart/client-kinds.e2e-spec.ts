@@ -6,7 +6,7 @@ import * as client from 'openid-client';
 import { exportJWK, generateKeyPair } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { ClientsRepository } from '../../src/smart/clients.repository';
-import { AppUser } from '../../src/smart/users.repository';
+import { AppUser, UsersRepository } from '../../src/smart/users.repository';
 import { startTestApp, TestApp } from '../support/test-app';
 import { allow, authorize, callbackOf, createPatient, createUser, exchange, launchStandalone, registerApp, signIn, TestSmartApp } from './support/smart-app';
 import { Browser } from './support/browser';
@@ -76,4 +76,14 @@ it('gives an online_access refresh token that refreshes while the sign-in sessio
   expect(refreshed.access_token).not.toBe(tokens.access_token);
   expect(refreshed.scope!.split(' ')).toEqual(expect.arrayContaining(['patient/Patient.read', 'online_access']));
   expect(await readsOwnPatient(refreshed.access_token)).toBe(200);
+});
+
+it('refuses every token of a user once the user is disabled', async () => {
+  const app = await registerApp(t, { scope: SCOPE });
+  const user = await createUser(t, 'patient', `Patient/${patientId}`);
+  const { tokens } = await launchStandalone(t, app, user, SCOPE);
+  expect(await readsOwnPatient(tokens.access_token)).toBe(200);
+  await t.app.get(UsersRepository).setDisabled(user.username, true);
+  expect(await readsOwnPatient(tokens.access_token)).toBe(401);
+  await expect(client.refreshTokenGrant(app.config, tokens.refresh_token!)).rejects.toBeDefined();
 });

@@ -135,3 +135,48 @@ it('takes the authorization request by POST too (authorize-post), as the same re
   expect(followed.status).toBe(303);
   expect(followed.headers.location).toMatch(/^\/smart\/interaction\//);
 });
+
+describe('keys behind a jwks_uri follow its Cache-Control', () => {
+  let server: Server;
+  let current: { body: string; cacheControl: string } = { body: '', cacheControl: 'no-store' };
+  let uri: string;
+  beforeAll(async () => {
+    server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': current.cacheControl });
+      res.end(current.body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    uri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  async function keyPair() {
+    const { publicKey, privateKey } = await generateKeyPair('ES384', { extractable: true });
+    const kid = randomUUID();
+    return { privateKey, kid, jwk: { ...(await exportJWK(publicKey)), kid, alg: 'ES384', use: 'sig' } };
+  }
+
+  async function tokenStatus(clientId: string, key: Awaited<ReturnType<typeof keyPair>>): Promise<number> {
+    const now = Math.floor(Date.now() / 1000);
+    const assertion = await new SignJWT({ jti: randomUUID() }).setProtectedHeader({ alg: 'ES384', kid: key.kid })
+      .setIssuer(clientId).setSubject(clientId).setAudience(`${t.origin}/auth/token`).setIssuedAt(now).setExpirationTime(now + 120).sign(key.privateKey);
+    const res = await http(t).post('/auth/token').type('form').send(new URLSearchParams({
+      grant_type: 'client_credentials', scope: 'system/Observation.rs',
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion,
+    }).toString());
+    return res.status;
+  }
+
+  it('takes a rotated key at once when the response may not be cached, and keeps a cacheable one', async () => {
+    const [first, second, third] = [await keyPair(), await keyPair(), await keyPair()];
+    const c = await t.app.get(ClientsRepository).create({ name: 'rotating backend', kind: 'backend', redirectUris: [], jwksUri: `${uri}?c=1`, scope: 'system/Observation.rs' });
+    current = { body: JSON.stringify({ keys: [first.jwk] }), cacheControl: 'no-store' };
+    expect(await tokenStatus(c.clientId, first)).toBe(200);
+    current = { body: JSON.stringify({ keys: [second.jwk] }), cacheControl: 'max-age=3600' };
+    expect(await tokenStatus(c.clientId, second)).toBe(200);
+    expect(await tokenStatus(c.clientId, first)).toBe(401);
+    current = { body: JSON.stringify({ keys: [third.jwk] }), cacheControl: 'no-store' };
+    expect(await tokenStatus(c.clientId, third)).toBe(401); // the second set is still fresh for an hour
+    expect(await tokenStatus(c.clientId, second)).toBe(200);
+  });
+});
