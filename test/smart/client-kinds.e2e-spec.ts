@@ -72,6 +72,7 @@ it('gives an online_access refresh token that refreshes while the sign-in sessio
   const app = await registerApp(t, { scope: SCOPE });
   const { tokens } = await launchStandalone(t, app, patientUser, SCOPE);
   expect(tokens.refresh_token).toBeDefined();
+  expect(await readsOwnPatient(tokens.refresh_token!)).toBe(401); // a refresh token is no access token
   const refreshed = await client.refreshTokenGrant(app.config, tokens.refresh_token!);
   expect(refreshed.access_token).not.toBe(tokens.access_token);
   expect(refreshed.scope!.split(' ')).toEqual(expect.arrayContaining(['patient/Patient.read', 'online_access']));
