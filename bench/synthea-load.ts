@@ -1,6 +1,9 @@
-// Loads cloned Synthea patients through the server's import path, a transaction Bundle per patient POSTed to
-// [base] over HTTP with a few Bundles in flight, and times it. https://hl7.org/fhir/R4/http.html#transaction
+// Loads cloned Synthea patients through the server's import path, a transaction Bundle per patient with a few
+// Bundles in flight, and times it: by default in process through the transaction code the admin CLI's import
+// uses (BENCH_IMPORT_VIA=cli), or POSTed to [base] over HTTP (BENCH_IMPORT_VIA=http).
+// https://hl7.org/fhir/R4/http.html#transaction
 import { performance } from 'node:perf_hooks';
+import { BundleInteraction } from '../src/interactions/bundle/bundle.interaction';
 import { AUTH, TestApp } from '../test/support/test-app';
 import { percentile } from './measure';
 import { CloneFactory } from './synthea-clones';
@@ -48,16 +51,27 @@ export async function loadClones(
   const started = performance.now();
   let reported = started;
   const headers = { ...AUTH, 'content-type': 'application/fhir+json', prefer: 'return=minimal' };
+  const via = process.env.BENCH_IMPORT_VIA === 'http' ? 'http' : 'cli';
+  const transactions = t.app.get(BundleInteraction);
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (next < to) {
       const n = next++;
       const clone = factory.make(n);
       const t0 = performance.now();
-      const res = await fetch(t.fhirBase, { method: 'POST', headers, body: clone.text });
-      const text = await res.text();
-      if (res.status !== 200) throw new Error(`Transaction of clone ${n} (${clone.template.file}): HTTP ${res.status} ${text.slice(0, 1000)}`);
+      let status: number;
+      let bundle: ResponseBundle;
+      if (via === 'http') {
+        const res = await fetch(t.fhirBase, { method: 'POST', headers, body: clone.text });
+        const text = await res.text();
+        status = res.status;
+        bundle = status === 200 ? (JSON.parse(text) as ResponseBundle) : { type: text.slice(0, 1000) };
+      } else {
+        const result = await transactions.execute(JSON.parse(clone.text), headers);
+        status = result.status;
+        bundle = (result.raw !== undefined ? JSON.parse(result.raw) : result.body) as ResponseBundle;
+      }
+      if (status !== 200) throw new Error(`Transaction of clone ${n} (${clone.template.file}): status ${status} ${JSON.stringify(bundle).slice(0, 1000)}`);
       latencies.push(performance.now() - t0);
-      const bundle = JSON.parse(text) as ResponseBundle;
       const location = bundle.entry?.[clone.template.patientEntry]?.response?.location ?? '';
       const [type, id] = location.split('/');
       if (type !== 'Patient' || !id) throw new Error(`Clone ${n}: no Patient location in the transaction response`);
