@@ -2,7 +2,8 @@
 import { BundleLink } from '../outcome/bundle.builder';
 import { FhirError } from '../outcome/operation-outcome';
 
-export type Query = Record<string, string | string[] | undefined>;
+export type { Query } from '../search/query/search-request';
+import type { Query } from '../search/query/search-request';
 
 export function single(query: Query, name: string): string | undefined {
   const v = query[name];

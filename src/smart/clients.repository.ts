@@ -37,7 +37,14 @@ interface ClientRow {
   created: Date;
 }
 
+// Every statement is fixed text; values are bound.
 const COLUMNS = 'client_id, name, kind, secret_sealed, redirect_uris, launch_uri, jwks, jwks_uri, scope, disabled, created';
+const INSERT = 'INSERT INTO oauth_client (client_id, name, kind, secret_sealed, redirect_uris, launch_uri, jwks, jwks_uri, scope) ' +
+  'VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ' + COLUMNS;
+const BY_ID = 'SELECT ' + COLUMNS + ' FROM oauth_client WHERE client_id = $1';
+const ALL = 'SELECT ' + COLUMNS + ' FROM oauth_client ORDER BY created';
+const SET_DISABLED = 'UPDATE oauth_client SET disabled = $2, updated = now() WHERE client_id = $1 RETURNING ' + COLUMNS;
+const SET_SECRET = "UPDATE oauth_client SET secret_sealed = $2, updated = now() WHERE client_id = $1 AND kind = 'confidential' RETURNING " + COLUMNS;
 /** Client assertion algorithms SMART Backend Services names. */
 export const ASSERTION_ALGORITHMS = ['RS384', 'ES384'];
 
@@ -63,8 +70,7 @@ export class ClientsRepository {
     const clientId = randomUUID();
     const secret = input.kind === 'confidential' ? randomBytes(32).toString('base64url') : undefined;
     const rows = (await this.dataSource.query(
-      `INSERT INTO oauth_client (client_id, name, kind, secret_sealed, redirect_uris, launch_uri, jwks, jwks_uri, scope)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
+      INSERT,
       [clientId, input.name, input.kind, secret ? await this.sealer.seal(secret) : null, input.redirectUris, input.launchUri ?? null,
         input.jwks ? JSON.stringify(input.jwks) : null, input.jwksUri ?? null, input.scope],
     )) as ClientRow[];
@@ -72,17 +78,17 @@ export class ClientsRepository {
   }
 
   async byId(clientId: string): Promise<RegisteredClient | undefined> {
-    const rows = (await this.dataSource.query(`SELECT ${COLUMNS} FROM oauth_client WHERE client_id = $1`, [clientId])) as ClientRow[];
+    const rows = (await this.dataSource.query(BY_ID, [clientId])) as ClientRow[];
     return rows[0] ? toClient(rows[0]) : undefined;
   }
 
   async list(): Promise<RegisteredClient[]> {
-    return ((await this.dataSource.query(`SELECT ${COLUMNS} FROM oauth_client ORDER BY created`)) as ClientRow[]).map(toClient);
+    return ((await this.dataSource.query(ALL)) as ClientRow[]).map(toClient);
   }
 
   async setDisabled(clientId: string, disabled: boolean): Promise<RegisteredClient | undefined> {
     const rows = (await this.dataSource.query(
-      `UPDATE oauth_client SET disabled = $2, updated = now() WHERE client_id = $1 RETURNING ${COLUMNS}`, [clientId, disabled])) as [ClientRow[], number];
+      SET_DISABLED, [clientId, disabled])) as [ClientRow[], number];
     return rows[0][0] ? toClient(rows[0][0]) : undefined;
   }
 
@@ -90,14 +96,14 @@ export class ClientsRepository {
   async rotateSecret(clientId: string): Promise<(RegisteredClient & { clientSecret: string }) | undefined> {
     const secret = randomBytes(32).toString('base64url');
     const rows = (await this.dataSource.query(
-      `UPDATE oauth_client SET secret_sealed = $2, updated = now() WHERE client_id = $1 AND kind = 'confidential' RETURNING ${COLUMNS}`,
+      SET_SECRET,
       [clientId, await this.sealer.seal(secret)])) as [ClientRow[], number];
     return rows[0][0] ? { ...toClient(rows[0][0]), clientSecret: secret } : undefined;
   }
 
   /** The oidc-provider metadata of an enabled client, or undefined (unknown and disabled clients look the same). */
   async metadata(clientId: string): Promise<Record<string, unknown> | undefined> {
-    const rows = (await this.dataSource.query(`SELECT ${COLUMNS} FROM oauth_client WHERE client_id = $1`, [clientId])) as ClientRow[];
+    const rows = (await this.dataSource.query(BY_ID, [clientId])) as ClientRow[];
     const row = rows[0];
     if (!row || row.disabled) return undefined;
     // No `scope` here: the provider would check it as a static list; SMART scopes are narrowed by smart-scopes.ts.

@@ -27,7 +27,14 @@ interface UserRow {
   created: Date;
 }
 
+// Every statement is fixed text; values are bound.
 const COLUMNS = 'id, username, password_hash, role, fhir_user, disabled, created';
+const INSERT = 'INSERT INTO app_user (id, username, password_hash, role, fhir_user) VALUES ($1, $2, $3, $4, $5) RETURNING ' + COLUMNS;
+const BY_ID = 'SELECT ' + COLUMNS + ' FROM app_user WHERE id = $1';
+const BY_USERNAME = 'SELECT ' + COLUMNS + ' FROM app_user WHERE username = $1';
+const ALL = 'SELECT ' + COLUMNS + ' FROM app_user ORDER BY username';
+const SET_PASSWORD = 'UPDATE app_user SET password_hash = $2, updated = now() WHERE username = $1 RETURNING ' + COLUMNS;
+const SET_DISABLED = 'UPDATE app_user SET disabled = $2, updated = now() WHERE username = $1 RETURNING ' + COLUMNS;
 /** argon2id with the library's defaults (64 MiB, 3 passes) */
 const HASH_OPTIONS = { type: argon2.argon2id } as const;
 
@@ -47,24 +54,24 @@ export class UsersRepository {
   async create(input: { username: string; password: string; role: UserRole; fhirUser?: string }): Promise<AppUser> {
     const hash = await argon2.hash(input.password, HASH_OPTIONS);
     const rows = (await this.dataSource.query(
-      `INSERT INTO app_user (id, username, password_hash, role, fhir_user) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
+      INSERT,
       [randomUUID(), input.username, hash, input.role, input.fhirUser ?? null],
     )) as UserRow[];
     return toUser(rows[0]);
   }
 
   async byId(id: string): Promise<AppUser | undefined> {
-    const rows = (await this.dataSource.query(`SELECT ${COLUMNS} FROM app_user WHERE id = $1`, [id])) as UserRow[];
+    const rows = (await this.dataSource.query(BY_ID, [id])) as UserRow[];
     return rows[0] ? toUser(rows[0]) : undefined;
   }
 
   async byUsername(username: string): Promise<AppUser | undefined> {
-    const rows = (await this.dataSource.query(`SELECT ${COLUMNS} FROM app_user WHERE username = $1`, [username])) as UserRow[];
+    const rows = (await this.dataSource.query(BY_USERNAME, [username])) as UserRow[];
     return rows[0] ? toUser(rows[0]) : undefined;
   }
 
   async list(): Promise<AppUser[]> {
-    return ((await this.dataSource.query(`SELECT ${COLUMNS} FROM app_user ORDER BY username`)) as UserRow[]).map(toUser);
+    return ((await this.dataSource.query(ALL)) as UserRow[]).map(toUser);
   }
 
   /**
@@ -72,7 +79,7 @@ export class UsersRepository {
    * so the answer time does not tell whether the name exists.
    */
   async verify(username: string, password: string): Promise<AppUser | undefined> {
-    const rows = (await this.dataSource.query(`SELECT ${COLUMNS} FROM app_user WHERE username = $1`, [username])) as UserRow[];
+    const rows = (await this.dataSource.query(BY_USERNAME, [username])) as UserRow[];
     const row = rows[0];
     const ok = await argon2.verify(row?.password_hash ?? (await this.decoy), password).catch(() => false);
     return row && ok && !row.disabled ? toUser(row) : undefined;
@@ -81,13 +88,13 @@ export class UsersRepository {
   async setPassword(username: string, password: string): Promise<AppUser | undefined> {
     const hash = await argon2.hash(password, HASH_OPTIONS);
     const rows = (await this.dataSource.query(
-      `UPDATE app_user SET password_hash = $2, updated = now() WHERE username = $1 RETURNING ${COLUMNS}`, [username, hash])) as [UserRow[], number];
+      SET_PASSWORD, [username, hash])) as [UserRow[], number];
     return rows[0][0] ? toUser(rows[0][0]) : undefined;
   }
 
   async setDisabled(username: string, disabled: boolean): Promise<AppUser | undefined> {
     const rows = (await this.dataSource.query(
-      `UPDATE app_user SET disabled = $2, updated = now() WHERE username = $1 RETURNING ${COLUMNS}`, [username, disabled])) as [UserRow[], number];
+      SET_DISABLED, [username, disabled])) as [UserRow[], number];
     return rows[0][0] ? toUser(rows[0][0]) : undefined;
   }
 }

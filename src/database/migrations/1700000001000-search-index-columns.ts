@@ -3,14 +3,19 @@
 // index alone. https://hl7.org/fhir/R4/search.html
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-const TABLES = ['search_string', 'search_token', 'search_date', 'search_number', 'search_quantity', 'search_reference', 'search_uri'];
+const ADD_GROUP = [
+  'ALTER TABLE search_string ADD COLUMN grp integer', 'ALTER TABLE search_token ADD COLUMN grp integer',
+  'ALTER TABLE search_date ADD COLUMN grp integer', 'ALTER TABLE search_number ADD COLUMN grp integer',
+  'ALTER TABLE search_quantity ADD COLUMN grp integer', 'ALTER TABLE search_reference ADD COLUMN grp integer',
+  'ALTER TABLE search_uri ADD COLUMN grp integer',
+];
 
 export class SearchIndexColumns1700000001000 implements MigrationInterface {
   name = 'SearchIndexColumns1700000001000';
 
   async up(q: QueryRunner): Promise<void> {
     // The values of one composite parameter that come from the same element share a group number.
-    for (const table of TABLES) await q.query(`ALTER TABLE ${table} ADD COLUMN grp integer`);
+    for (const sql of ADD_GROUP) await q.query(sql);
     await q.query('ALTER TABLE search_token RENAME COLUMN display TO text');
     await q.query('ALTER TABLE search_token ADD COLUMN type_system text, ADD COLUMN type_code text');
     await q.query(`UPDATE search_date SET low = '-infinity' WHERE low IS NULL`);
@@ -36,7 +41,7 @@ export class SearchIndexColumns1700000001000 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.query('DROP INDEX search_token_text_idx, search_date_low_idx, search_date_high_idx, search_reference_inbound_idx, ' +
       'search_reference_url_idx, resource_type_id_live_idx');
-    for (const table of TABLES) await q.query(`ALTER TABLE ${table} DROP COLUMN grp`);
+    for (const sql of ADD_GROUP) await q.query(sql.replace('ADD COLUMN grp integer', 'DROP COLUMN grp'));
     await q.query('ALTER TABLE search_token DROP COLUMN type_system, DROP COLUMN type_code');
     await q.query('ALTER TABLE search_token RENAME COLUMN text TO display');
     await q.query('ALTER TABLE search_date ALTER COLUMN low DROP NOT NULL, ALTER COLUMN high DROP NOT NULL');
