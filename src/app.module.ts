@@ -1,7 +1,8 @@
-// Wires the request pipeline: authentication guard, FHIR controller, interactions, storage, validation.
+// Wires the request pipeline: access guard, FHIR controller, interactions, storage, validation.
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { AuthenticationGuard } from './auth/authentication.guard';
+import { AccessGuard } from './access/access.guard';
+import { AccessPolicy } from './access/access-policy';
 import { AccessTokenVerifier } from './auth/access-token.verifier';
 import { BearerTokenResolver } from './auth/bearer-token.resolver';
 import { SmartBearerStrategy } from './auth/smart-bearer.strategy';
@@ -71,7 +72,8 @@ export class AppModule {
         { provide: APP_CONFIG, useValue: config },
         { provide: ConformanceRegistry, useFactory: () => ConformanceRegistry.load(config.profilesDir) },
         { provide: PrincipalResolver, useClass: BearerTokenResolver },
-        { provide: APP_GUARD, useClass: AuthenticationGuard },
+        { provide: APP_GUARD, useClass: AccessGuard },
+        AccessPolicy,
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         ...databaseProviders,
         DatabaseLifecycle,

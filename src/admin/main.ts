@@ -1,6 +1,8 @@
 // The admin CLI: `npm run -s admin -- <command> [arguments]`. Data goes to stdout as one JSON document, progress
 // and messages to stderr. It talks to the database directly and is not reachable over HTTP.
 import 'reflect-metadata';
+import { AccessContext } from '../access/access-context';
+import { AccessScope } from '../access/access-scope';
 import { INestApplicationContext } from '@nestjs/common';
 import { ConfigError } from '../config/app.config';
 import { DataDirInUseError } from '../database/data-dir.lock';
@@ -67,7 +69,8 @@ async function main(argv: string[]): Promise<void> {
   app = context.app;
   let exitCode: number;
   try {
-    const result = await command.run(options, context);
+    // The CLI is the server's own tool, run by whoever holds the database: it acts for no token.
+    const result = await AccessScope.run(AccessContext.internal(), () => command.run(options, context));
     await new Promise<void>((resolve) => process.stdout.write(`${JSON.stringify(result.output, null, 2)}\n`, () => resolve()));
     exitCode = result.exitCode;
   } finally {

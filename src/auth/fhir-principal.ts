@@ -11,6 +11,8 @@ export interface FhirPrincipal {
   patient?: string;
   /** Launch context encounter id. */
   encounter?: string;
+  /** The signed-in user's role; absent for a backend service acting for no user. */
+  role?: 'patient' | 'practitioner' | 'admin';
   /** The access token's id (jti), for audit and revocation. */
   tokenId?: string;
 }

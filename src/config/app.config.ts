@@ -25,6 +25,8 @@ export interface AppConfig {
   /** Lifetime of access tokens issued to apps, in seconds (at most one hour). */
   smartAccessTokenTtl: number;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
+  /** Which patients a practitioner's user/ scopes reach: organization, assigned, or all. */
+  practitionerAccess: ('organization' | 'assigned' | 'all')[];
 }
 
 export class ConfigError extends Error {
@@ -128,9 +130,24 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     smartJwksFile: jwksFile(env, cwd, problems),
     smartAccessTokenTtl: integer(env, 'SMART_ACCESS_TOKEN_TTL', 3600, 60, 3600, problems),
     logLevel,
+    practitionerAccess: practitionerAccess(env, problems),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+const PRACTITIONER_ACCESS = ['organization', 'assigned', 'all'] as const;
+
+function practitionerAccess(env: Env, problems: string[]): AppConfig['practitionerAccess'] {
+  const raw = env.FHIR_PRACTITIONER_ACCESS;
+  if (raw === undefined || raw.trim() === '') return ['organization', 'assigned'];
+  const values = raw.split(',').map((v) => v.trim());
+  const bad = values.filter((v) => !(PRACTITIONER_ACCESS as readonly string[]).includes(v));
+  if (bad.length > 0 || values.length === 0) {
+    problems.push(`FHIR_PRACTITIONER_ACCESS must be a comma-separated list of ${PRACTITIONER_ACCESS.join(', ')} (got "${raw}")`);
+    return ['organization', 'assigned'];
+  }
+  return [...new Set(values)] as AppConfig['practitionerAccess'];
 }
 
 function jwksFile(env: Env, cwd: string, problems: string[]): string | undefined {

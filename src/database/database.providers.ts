@@ -9,11 +9,12 @@ import { ServerSecrets1700000002000 } from './migrations/1700000002000-server-se
 import { SmartAuthorization1700000003000 } from './migrations/1700000003000-smart-authorization';
 import { SearchStatistics1700000005000 } from './migrations/1700000005000-search-statistics';
 import { LoginThrottle1700000004100 } from './migrations/1700000004100-login-throttle';
+import { AccessIndexes1700000006500 } from './migrations/1700000006500-access-indexes';
 
 export const RUNNING_DATABASE = Symbol('RUNNING_DATABASE');
 
 export const MIGRATIONS = [InitialSchema1700000000000, SearchIndexColumns1700000001000, ServerSecrets1700000002000, SmartAuthorization1700000003000,
-  LoginThrottle1700000004100, SearchStatistics1700000005000];
+  LoginThrottle1700000004100, SearchStatistics1700000005000, AccessIndexes1700000006500];
 
 export function createDataSource(url: string): DataSource {
   return new DataSource({

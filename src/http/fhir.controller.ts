@@ -5,7 +5,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequestWithPrincipal } from '../auth/authentication.hook';
 import { Public } from '../auth/public.decorator';
 import { CapabilitiesService } from '../conformance/capabilities.service';
-import { Interaction } from '../conformance/conformance.registry';
+import { Access } from '../access/access-rule.decorator';
+import { AccessScope } from '../access/access-scope';
+import { GuardedRequest } from '../access/access.guard';
 import { BundleInteraction } from '../interactions/bundle/bundle.interaction';
 import { criteriaFromQuery } from '../interactions/conditional-criteria';
 import { ConditionalDeleteInteraction } from '../interactions/conditional-delete.interaction';
@@ -24,7 +26,6 @@ import { FhirError, issue } from '../outcome/operation-outcome';
 import { negotiate } from './content-negotiation';
 import { sendResult } from './fhir-reply';
 import { FormBody } from './json-body.parser';
-import { ResourceTypeGate } from '../conformance/resource-type.gate';
 
 type Params = { type: string; id: string; vid: string };
 type Request = FastifyRequest<{ Params: Params; Querystring: Query }>;
@@ -32,7 +33,6 @@ type Request = FastifyRequest<{ Params: Params; Querystring: Query }>;
 @Controller('fhir')
 export class FhirController {
   constructor(
-    private readonly gate: ResourceTypeGate,
     private readonly capabilities: CapabilitiesService,
     private readonly readInteraction: ReadInteraction,
     private readonly vreadInteraction: VreadInteraction,
@@ -47,17 +47,19 @@ export class FhirController {
     private readonly bundleInteraction: BundleInteraction,
   ) {}
 
-  /** Negotiates the format first, so a client that accepts nothing we speak gets 406 before any work. */
+  /**
+   * Negotiates the format first, so a client that accepts nothing we speak gets 406 before any work; then runs
+   * the interaction inside the caller's access context (left by the access guard), which every statement reads.
+   */
   private async run(req: Request, reply: FastifyReply, work: () => Promise<FhirResult>): Promise<void> {
     const format = negotiate(req.query, req.headers.accept);
-    sendResult(reply, await work(), format);
+    const access = (req as Request & GuardedRequest).access;
+    sendResult(reply, await (access ? AccessScope.run(access, work) : work()), format);
   }
 
-  private typed(req: Request, reply: FastifyReply, interaction: Interaction, work: (type: string) => Promise<FhirResult>) {
-    return this.run(req, reply, async () => {
-      this.gate.require(req.params.type, interaction);
-      return work(req.params.type);
-    });
+  /** The access guard has already checked the type and the scopes for the route's rule. */
+  private typed(req: Request, reply: FastifyReply, work: (type: string) => Promise<FhirResult>) {
+    return this.run(req, reply, () => work(req.params.type));
   }
 
   @Public()
@@ -75,24 +77,28 @@ export class FhirController {
     });
   }
 
+  @Access('batch-transaction')
   @Post()
   batchOrTransaction(@Req() req: Request, @Res() reply: FastifyReply) {
     return this.run(req, reply, () => this.bundleInteraction.execute(req.body, req.headers));
   }
 
+  @Access('history-system')
   @Get('_history')
   historySystem(@Req() req: Request, @Res() reply: FastifyReply) {
     return this.run(req, reply, () => this.historyInteraction.execute(req.query));
   }
 
+  @Access('search-type')
   @Get(':type')
   search(@Req() req: Request, @Res() reply: FastifyReply) {
-    return this.typed(req, reply, 'search-type', (type) => this.searchInteraction.execute(type, req.query, req.headers, (req as RequestWithPrincipal).principal));
+    return this.typed(req, reply, (type) => this.searchInteraction.execute(type, req.query, req.headers, (req as RequestWithPrincipal).principal));
   }
 
+  @Access('search-type')
   @Post(':type/_search')
   searchPost(@Req() req: Request, @Res() reply: FastifyReply) {
-    return this.typed(req, reply, 'search-type', (type) => {
+    return this.typed(req, reply, (type) => {
       if (req.body !== undefined && !(req.body instanceof FormBody)) {
         throw FhirError.of(415, 'not-supported', 'search-body-unsupported', 'POST _search takes application/x-www-form-urlencoded parameters');
       }
@@ -104,57 +110,67 @@ export class FhirController {
     });
   }
 
+  @Access('create')
   @Post(':type')
   create(@Req() req: Request, @Res() reply: FastifyReply) {
-    return this.typed(req, reply, 'create', (type) => this.createInteraction.execute(type, req.body, req.headers));
+    return this.typed(req, reply, (type) => this.createInteraction.execute(type, req.body, req.headers));
   }
 
+  @Access('conditional-update')
   @Put(':type')
   conditionalUpdate(@Req() req: Request, @Res() reply: FastifyReply) {
-    return this.typed(req, reply, 'update', (type) =>
+    return this.typed(req, reply, (type) =>
       this.conditionalUpdateInteraction.execute(type, criteriaFromQuery(req.query, 'A conditional update'), req.body, req.headers));
   }
 
+  @Access('conditional-delete')
   @Delete(':type')
   conditionalDelete(@Req() req: Request, @Res() reply: FastifyReply) {
-    return this.typed(req, reply, 'delete', (type) =>
+    return this.typed(req, reply, (type) =>
       this.conditionalDeleteInteraction.execute(type, criteriaFromQuery(req.query, 'A conditional delete'), req.headers));
   }
 
+  @Access('history-type')
   @Get(':type/_history')
   historyType(@Req() req: Request, @Res() reply: FastifyReply) {
-    return this.typed(req, reply, 'history-type', (type) => this.historyInteraction.execute(req.query, type));
+    return this.typed(req, reply, (type) => this.historyInteraction.execute(req.query, type));
   }
 
+  @Access('read')
   @Get(':type/:id')
   read(@Req() req: Request, @Res() reply: FastifyReply) {
-    return this.typed(req, reply, 'read', (type) => this.readInteraction.execute(type, req.params.id, req.headers));
+    return this.typed(req, reply, (type) => this.readInteraction.execute(type, req.params.id, req.headers));
   }
 
+  @Access('update')
   @Put(':type/:id')
   update(@Req() req: Request, @Res() reply: FastifyReply) {
-    return this.typed(req, reply, 'update', (type) => this.updateInteraction.execute(type, req.params.id, req.body, req.headers));
+    return this.typed(req, reply, (type) => this.updateInteraction.execute(type, req.params.id, req.body, req.headers));
   }
 
+  @Access('patch')
   @Patch(':type/:id')
   patch(@Req() req: Request, @Res() reply: FastifyReply) {
-    return this.typed(req, reply, 'patch', (type) =>
+    return this.typed(req, reply, (type) =>
       this.patchInteraction.execute(type, req.params.id, req.headers['content-type'], req.body, req.headers));
   }
 
+  @Access('delete')
   @Delete(':type/:id')
   delete(@Req() req: Request, @Res() reply: FastifyReply) {
-    return this.typed(req, reply, 'delete', (type) => this.deleteInteraction.execute(type, req.params.id, req.headers));
+    return this.typed(req, reply, (type) => this.deleteInteraction.execute(type, req.params.id, req.headers));
   }
 
+  @Access('history-instance')
   @Get(':type/:id/_history')
   historyInstance(@Req() req: Request, @Res() reply: FastifyReply) {
-    return this.typed(req, reply, 'history-instance', (type) => this.historyInteraction.execute(req.query, type, req.params.id));
+    return this.typed(req, reply, (type) => this.historyInteraction.execute(req.query, type, req.params.id));
   }
 
+  @Access('vread')
   @Get(':type/:id/_history/:vid')
   vread(@Req() req: Request, @Res() reply: FastifyReply) {
-    return this.typed(req, reply, 'vread', (type) =>
+    return this.typed(req, reply, (type) =>
       this.vreadInteraction.execute(type, req.params.id, req.params.vid, req.headers));
   }
 }

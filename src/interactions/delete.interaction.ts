@@ -15,7 +15,7 @@ export class DeleteInteraction {
     const { previous, stored } = await this.repository.modify(type, id, (current) => {
       requireIfMatch(condition, type, id, current);
       return current && !current.deleted ? { delete: true } : null;
-    });
+    }, 'd');
     // Deleting what is already deleted, or never existed, succeeds without a new version (R4: 200 or 204).
     const version = stored ?? previous;
     return { status: 204, headers: version ? { etag: etag(version.versionId) } : {} };

@@ -53,6 +53,7 @@ export class IncludeRunner {
     for (const [fromType, fromIds] of byType) {
       out.push(...await this.search.include({
         fromType, fromIds, source: spec.source, params: spec.params.map((p) => p.code), targetType: spec.targetType, reverse: spec.reverse, limit,
+        targetTypes: [...new Set(spec.params.flatMap((p) => p.targets))],
       }));
     }
     return out;

@@ -49,6 +49,11 @@ export class PatientCompartmentIndexer {
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
+  /** The types in the Patient compartment: the others hold no patient's data. */
+  get types(): ReadonlySet<string> {
+    return new Set(this.sources.keys());
+  }
+
   /** Sorted, distinct "Patient/<id>" keys: the patient itself, and every patient the resource refers to. */
   keys(resource: FhirResource): string[] {
     const keys = new Set<string>();

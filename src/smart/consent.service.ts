@@ -85,7 +85,7 @@ export class ConsentService {
     if (launch !== undefined) {
       const context = typeof launch === 'string' ? await this.contexts.peekLaunch(launch, client.clientId) : undefined;
       if (!context || context.userId !== user.id) return new ConsentRefusal('access_denied', INVALID_LAUNCH);
-      const patient = context.patient ? await this.patients.byId(context.patient) : undefined;
+      const patient = context.patient ? await this.patients.byId(user, context.patient) : undefined;
       return { kind: 'ehr', launch: launch as string, patient, encounter: context.encounter };
     }
     if (plan.requested.includes('launch')) {
@@ -93,7 +93,7 @@ export class ConsentService {
     }
     if (user.role === 'patient') {
       const own = /^Patient\/([A-Za-z0-9\-.]{1,64})$/.exec(user.fhirUser ?? '');
-      const patient = own ? await this.patients.byId(own[1]) : undefined;
+      const patient = own ? await this.patients.byId(user, own[1]) : undefined;
       if (patient) return { kind: 'own', patient };
       if (plan.fixed.includes('launch/patient')) return new ConsentRefusal('access_denied', 'Your account is not linked to a patient record.');
       return { kind: 'none' };
@@ -119,7 +119,7 @@ export class ConsentService {
         needPatientBanner = true;
         break;
       case 'pick': {
-        const chosen = pickedPatient ? await this.patients.byId(pickedPatient) : undefined;
+        const chosen = pickedPatient ? await this.patients.byId(plan.user, pickedPatient) : undefined;
         if (!chosen) return { kind: 'retry', message: 'Choose the patient whose record the app may use.' };
         patient = chosen.id;
         needPatientBanner = true;

@@ -147,7 +147,7 @@ export class InteractionController {
     const launch = plan.launch;
     let picker;
     if (launch.kind === 'pick') {
-      const found = await this.patients.byName(shown.name);
+      const found = await this.patients.byName(plan.user, shown.name);
       picker = { searchAction: base, name: shown.name, ...found };
     }
     const line = (scope: string) => ({ scope, description: describeScope(scope) });

@@ -81,13 +81,13 @@ export class LauncherController {
     const user = await this.practitioner(session);
     if (!user) return sendSeeOther(reply, '/smart/launch', { 'set-cookie': this.sessions.clearCookie() });
     const client = await this.clients.byId(form.field('client_id'));
-    const patient = await this.patients.byId(form.field('patient'));
+    const patient = await this.patients.byId(user, form.field('patient'));
     if (!launchable(client) || !patient) {
       return this.showLauncher(reply, session, user, '', 400, 'Choose a patient and an app to launch.');
     }
     // An encounter is optional; when given, it must be one of this patient's.
     const encounterId = form.field('encounter')?.trim();
-    const encounter = encounterId ? await this.patients.encounterOf(patient.id, encounterId) : undefined;
+    const encounter = encounterId ? await this.patients.encounterOf(user, patient.id, encounterId) : undefined;
     if (encounterId && !encounter) {
       return this.showLauncher(reply, session, user, '', 400, 'That encounter is not one of this patient\'s.');
     }
@@ -131,7 +131,7 @@ export class LauncherController {
 
   private async showLauncher(reply: FastifyReply, session: LauncherSession, user: AppUser, name: string, status: number, message?: string): Promise<void> {
     const apps = (await this.clients.list()).filter(launchable);
-    const found = await this.patients.byName(name);
+    const found = await this.patients.byName(user, name);
     sendPage(reply, status, launcherPage({
       csrf: await this.csrf.token('launcher', session.sid), userName: user.username, message,
       picker: { searchAction: '/smart/launch', name, ...found },

@@ -9,6 +9,10 @@ import { ResourceRepository } from '../storage/resource.repository';
 import { SearchRepository } from '../storage/search.repository';
 import { StoredVersion } from '../storage/stored-resource';
 import { PatientSummary } from './pages/picker.page';
+import { AccessContext } from '../access/access-context';
+import { AccessPolicy } from '../access/access-policy';
+import { AccessScope } from '../access/access-scope';
+import { AppUser } from './users.repository';
 
 export const PICKER_PAGE_SIZE = 20;
 const MAX_NAME_LENGTH = 100;
@@ -46,17 +50,30 @@ export class PatientLookup {
     private readonly engine: SearchEngine,
     private readonly search: SearchRepository,
     private readonly resources: ResourceRepository,
+    private readonly policy: AccessPolicy,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /**
+   * What the signed-in user may look up: a patient user their own record, a practitioner the patients the
+   * practitioner rule gives (so no launch can name a patient the practitioner may not see), an admin all.
+   */
+  private contextOf(user: AppUser): AccessContext {
+    const own = user.role === 'patient' ? /^Patient\/([A-Za-z0-9\-.]{1,64})$/.exec(user.fhirUser ?? '')?.[1] : undefined;
+    return this.policy.contextFor({
+      subject: user.id, role: user.role, fhirUser: user.fhirUser, patient: own,
+      scopes: user.role === 'patient' ? ['patient/Patient.rs', 'patient/Encounter.rs'] : ['user/Patient.rs', 'user/Encounter.rs'],
+    });
+  }
+
   /** Patients whose name starts with (any part of) `name`, sorted by family then given name; empty for no name. */
-  async byName(name: string): Promise<PatientSearch> {
+  async byName(user: AppUser, name: string): Promise<PatientSearch> {
     const text = name.trim();
     if (!text) return { results: [] };
     if (text.length > MAX_NAME_LENGTH) return { results: [], message: `Use at most ${MAX_NAME_LENGTH} characters.` };
     try {
       const request = this.engine.parse('Patient', { name: text, _sort: 'family,given' });
-      const page = await this.search.page({ request: { ...request, include: [] }, count: PICKER_PAGE_SIZE, fhirBaseUrl: this.config.fhirBaseUrl });
+      const page = await AccessScope.run(this.contextOf(user), () => this.search.page({ request: { ...request, include: [] }, count: PICKER_PAGE_SIZE, fhirBaseUrl: this.config.fhirBaseUrl }));
       const results = page.matches.map(summary).filter((p): p is PatientSummary => p !== undefined);
       return { results, more: page.hasMore };
     } catch (err) {
@@ -66,16 +83,16 @@ export class PatientLookup {
   }
 
   /** The current patient with this id, or undefined (unknown or deleted). */
-  async byId(id: string): Promise<PatientSummary | undefined> {
+  async byId(user: AppUser, id: string): Promise<PatientSummary | undefined> {
     if (!/^[A-Za-z0-9\-.]{1,64}$/.test(id)) return undefined;
-    const stored = await this.resources.readCurrent('Patient', id);
+    const stored = await AccessScope.run(this.contextOf(user), () => this.resources.readCurrent('Patient', id));
     return stored ? summary(stored) : undefined;
   }
 
   /** The id of an Encounter that exists and belongs to this patient, or undefined. */
-  async encounterOf(patientId: string, encounterId: string): Promise<string | undefined> {
+  async encounterOf(user: AppUser, patientId: string, encounterId: string): Promise<string | undefined> {
     if (!/^[A-Za-z0-9\-.]{1,64}$/.test(encounterId)) return undefined;
-    const stored = await this.resources.readCurrent('Encounter', encounterId);
+    const stored = await AccessScope.run(this.contextOf(user), () => this.resources.readCurrent('Encounter', encounterId));
     if (!stored || stored.deleted || !stored.content) return undefined;
     const subject = (JSON.parse(stored.content) as { subject?: { reference?: unknown } }).subject?.reference;
     return subject === `Patient/${patientId}` || subject === `${this.config.fhirBaseUrl}/Patient/${patientId}` ? encounterId : undefined;

@@ -1,5 +1,10 @@
-// Reads version history newest first with keyset paging on the history sequence. https://hl7.org/fhir/R4/http.html#history
+// Reads version history newest first with keyset paging on the history sequence, each version judged by the
+// caller's access filter on that version's own compartments. https://hl7.org/fhir/R4/http.html#history
 import { Injectable } from '@nestjs/common';
+import { AccessScope } from '../access/access-scope';
+import { typesCondition } from '../access/types-filter.sql';
+import { SqlBuilder } from '../search/query/sql-builder';
+import { Permission } from '../smart/smart-scopes';
 import { DatabaseSession } from './database-session';
 import { StoredVersion } from './stored-resource';
 import { toStored, VersionRow } from './version-row';
@@ -13,32 +18,39 @@ export interface HistoryQuery {
   count: number;
 }
 
-const COLUMNS = 'seq::text AS position, resource_type, id, version_id, last_updated, deleted, content, method';
-// The three scopes share one statement shape; NULL parameters switch their filters off.
-const FILTERS =
-  'resource_type = ANY($1::text[]) AND ($2::text IS NULL OR id = $2) AND ' +
-  '($3::timestamptz IS NULL OR last_updated >= $3)';
-const SELECT_PAGE = 'SELECT ' + COLUMNS + ' FROM resource_history WHERE ' + FILTERS +
-  ' AND ($4::bigint IS NULL OR seq < $4) ORDER BY seq DESC LIMIT $5';
-const COUNT = 'SELECT count(*)::int AS total FROM resource_history WHERE ' + FILTERS;
+const COLUMNS = 'h.seq::text AS position, h.resource_type, h.id, h.version_id, h.last_updated, h.deleted, h.content, h.method, h.compartments';
 
 @Injectable()
 export class HistoryRepository {
   constructor(private readonly db: DatabaseSession) {}
 
+  /** The conditions of a history query: scope, _since, and what the caller may see (instance: r; else s). */
+  private where(b: SqlBuilder, q: Omit<HistoryQuery, 'before' | 'count'>): string {
+    const conditions = [`h.resource_type = ANY(${b.bind(q.types, 'text[]')})`];
+    if (q.id !== undefined) conditions.push(`h.id = ${b.bind(q.id)}`);
+    if (q.since !== undefined) conditions.push(`h.last_updated >= ${b.bind(q.since, 'timestamptz')}`);
+    const permission: Permission = q.id !== undefined ? 'r' : 's';
+    const access = typesCondition(b, 'h', q.types, AccessScope.current().anyTypeFilter(permission));
+    if (access) conditions.push(access);
+    return conditions.join(' AND ');
+  }
+
   /** One page of versions, and whether another page follows. */
   async page(q: HistoryQuery): Promise<{ versions: StoredVersion[]; hasMore: boolean }> {
-    const rows = (await this.db.query(SELECT_PAGE, [
-      q.types, q.id ?? null, q.since ?? null, q.before ?? null, q.count + 1,
-    ])) as VersionRow[];
-    const versions = rows.slice(0, q.count).map(toStored);
-    return { versions, hasMore: rows.length > q.count };
+    const b = new SqlBuilder();
+    const where = this.where(b, q);
+    const before = q.before !== undefined ? ` AND h.seq < ${b.bind(q.before, 'bigint')}` : '';
+    const rows = await this.db.query<VersionRow>(
+      `SELECT ${COLUMNS} FROM resource_history h WHERE ${where}${before} ORDER BY h.seq DESC LIMIT ${b.bind(q.count + 1, 'int')}`, b.params);
+    const page = rows.slice(0, q.count);
+    const access = AccessScope.current();
+    for (const row of page) access.touch(row.compartments);
+    return { versions: page.map(toStored), hasMore: rows.length > q.count };
   }
 
   async count(q: Omit<HistoryQuery, 'before' | 'count'>): Promise<number> {
-    const rows = (await this.db.query(COUNT, [q.types, q.id ?? null, q.since ?? null])) as {
-      total: number;
-    }[];
+    const b = new SqlBuilder();
+    const rows = await this.db.query<{ total: number }>(`SELECT count(*)::int AS total FROM resource_history h WHERE ${this.where(b, q)}`, b.params);
     return rows[0].total;
   }
 }

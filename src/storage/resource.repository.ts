@@ -2,6 +2,11 @@
 // https://hl7.org/fhir/R4/http.html#versioning
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { AccessScope } from '../access/access-scope';
+import { forbidden } from '../access/access-context';
+import { notFound } from '../interactions/interaction-errors';
+import { SqlBuilder } from '../search/query/sql-builder';
+import { Permission } from '../smart/smart-scopes';
 import { DatabaseSession, Queryable } from './database-session';
 import { PatientCompartmentIndexer } from '../search/patient-compartment.indexer';
 import { SearchIndexWriter } from '../search/search-index.writer';
@@ -13,13 +18,11 @@ const UNIQUE_VIOLATION = '23505';
 const SELECT_CURRENT =
   'SELECT resource_type, id, version_id, last_updated, deleted, content FROM resource WHERE resource_type = $1 AND id = $2';
 const SELECT_CURRENT_FOR_UPDATE = SELECT_CURRENT + ' FOR UPDATE';
+const READ_COLUMNS = 'resource_type, id, version_id, last_updated, deleted, content, compartments';
 // Many rows of one type at once, locked in id order (so two transactions locking overlapping sets queue, not deadlock).
 const SELECT_MANY_FOR_UPDATE =
   'SELECT resource_type, id, version_id, last_updated, deleted, content FROM resource WHERE resource_type = $1 AND id = ANY($2::text[]) ' +
   'ORDER BY id FOR UPDATE';
-const SELECT_VERSION =
-  'SELECT resource_type, id, version_id, last_updated, deleted, content, method FROM resource_history ' +
-  'WHERE resource_type = $1 AND id = $2 AND version_id = $3';
 // One statement writes a version: the current row, the history row and the index rows (see SearchIndexWriter).
 const CURRENT_VALUES = '(resource_type, id, version_id, last_updated, deleted, content, compartments) VALUES ($1, $2, $3, $4, $5, $6, $7)';
 const INSERT_CURRENT = 'cur AS (INSERT INTO resource ' + CURRENT_VALUES + ')';
@@ -50,14 +53,53 @@ export class ResourceRepository {
   private readonly insertStatement: string;
   private readonly replaceStatement: string;
 
-  async readCurrent(type: string, id: string): Promise<StoredVersion | null> {
-    const rows = (await this.db.query<VersionRow>(SELECT_CURRENT, [type, id])) as VersionRow[];
-    return rows.length ? toStored(rows[0]) : null;
+  /**
+   * The current version of (type, id) if the caller may see it for `permission`: a resource outside the
+   * caller's reach is not found, exactly like one that does not exist (deleted ones included).
+   */
+  async readCurrent(type: string, id: string, permission: Permission = 'r'): Promise<StoredVersion | null> {
+    return this.readOne('resource', type, id, undefined, permission);
   }
 
-  async readVersion(type: string, id: string, versionId: number): Promise<StoredVersion | null> {
-    const rows = (await this.db.query<VersionRow>(SELECT_VERSION, [type, id, versionId])) as VersionRow[];
-    return rows.length ? toStored(rows[0]) : null;
+  /** One version of (type, id), judged by the compartments of that version. */
+  async readVersion(type: string, id: string, versionId: number, permission: Permission = 'r'): Promise<StoredVersion | null> {
+    return this.readOne('resource_history', type, id, versionId, permission);
+  }
+
+  private async readOne(table: 'resource' | 'resource_history', type: string, id: string, versionId: number | undefined,
+    permission: Permission): Promise<StoredVersion | null> {
+    const access = AccessScope.current();
+    const b = new SqlBuilder();
+    const conditions = [`r.resource_type = ${b.bind(type)}`, `r.id = ${b.bind(id)}`];
+    if (versionId !== undefined) conditions.push(`r.version_id = ${b.bind(versionId, 'int')}`);
+    const filter = access.rowFilter(type, permission)?.(b, 'r', type);
+    if (filter) conditions.push(filter);
+    const method = table === 'resource_history' ? ', method' : '';
+    const rows = await this.db.query<VersionRow>(`SELECT ${READ_COLUMNS}${method} FROM ${table} r WHERE ${conditions.join(' AND ')}`, b.params);
+    if (rows.length === 0) {
+      if (filter) access.filteredLookup = { type, id, permission };
+      return null;
+    }
+    access.touch(rows[0].compartments);
+    return toStored(rows[0]);
+  }
+
+  /** Whether the caller may act (`permission`) on the current row of (type, id), as this transaction sees it. */
+  private async permits(em: Queryable, type: string, id: string, permission: Permission): Promise<boolean> {
+    const filter = AccessScope.current().rowFilter(type, permission);
+    if (!filter) return true;
+    const b = new SqlBuilder();
+    const sql = `SELECT 1 FROM resource r WHERE r.resource_type = ${b.bind(type)} AND r.id = ${b.bind(id)} AND ${filter(b, 'r', type)}`;
+    return (await em.query(sql, b.params) as unknown[]).length > 0;
+  }
+
+  /** After a write, inside its transaction: the new state must be within what the caller may write, else 403. */
+  private async requireWritable(em: Queryable, type: string, id: string, permission: Permission): Promise<void> {
+    if (await this.permits(em, type, id, permission)) return;
+    const access = AccessScope.current();
+    const rule = access.filteringRules(type, permission);
+    throw forbidden(rule, `The access token does not allow this ${type} to be written as it is`,
+      `the ${permission === 'c' ? 'created' : 'updated'} ${type}/${id} is outside the token's ${rule === 'granular-restriction' ? 'scope restriction' : 'patient reach'}`);
   }
 
   /** A new server-assigned id. */
@@ -94,7 +136,11 @@ export class ResourceRepository {
 
   /** Creates a resource under `id` (from newId); the client's meta.versionId/lastUpdated are replaced. */
   async create(id: string, resource: FhirResource): Promise<StoredVersion> {
-    return this.db.transaction((em) => this.writeVersion(em, resource.resourceType, id, 1, 'POST', resource, true));
+    return this.db.transaction(async (em) => {
+      const stored = await this.writeVersion(em, resource.resourceType, id, 1, 'POST', resource, true);
+      await this.requireWritable(em, resource.resourceType, id, 'c');
+      return stored;
+    });
   }
 
   /**
@@ -105,6 +151,7 @@ export class ResourceRepository {
     type: string,
     id: string,
     plan: (current: StoredVersion | null) => WritePlan,
+    permission: 'u' | 'd' = 'u',
   ): Promise<{ previous: StoredVersion | null; stored: StoredVersion | null }> {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -114,13 +161,22 @@ export class ResourceRepository {
             const rows = await this.db.prepared<VersionRow>(em, SELECT_CURRENT_FOR_UPDATE, [type, id]);
             previous = rows.length ? toStored(rows[0]) : null;
           }
+          // A stored version outside the caller's reach is treated as absent: the answer is the one a missing
+          // resource gets, and it is never overwritten (an update that would create it is refused as not found).
+          if (previous !== null && !(await this.permits(em, type, id, permission))) {
+            AccessScope.current().filteredLookup = { type, id, permission };
+            if (plan(null)) throw notFound(type, id);
+            return { previous: null, stored: null };
+          }
           const decided = plan(previous);
           if (!decided) return { previous, stored: null };
           const next = (previous?.versionId ?? 0) + 1;
           const isNew = previous === null;
-          const stored = 'delete' in decided
-            ? await this.writeVersion(em, type, id, next, 'DELETE', null, isNew, previous)
-            : await this.writeVersion(em, type, id, next, isNew ? 'PUT' : decided.method, decided.resource, isNew);
+          if ('delete' in decided) {
+            return { previous, stored: await this.writeVersion(em, type, id, next, 'DELETE', null, isNew, previous) };
+          }
+          const stored = await this.writeVersion(em, type, id, next, isNew ? 'PUT' : decided.method, decided.resource, isNew);
+          await this.requireWritable(em, type, id, isNew || previous!.deleted ? 'c' : 'u');
           return { previous, stored };
         });
       } catch (err) {
@@ -148,6 +204,7 @@ export class ResourceRepository {
     // A deletion keeps the keys of the version it deletes, so its history entry stays in the same compartments.
     const keyed = final ?? (deletedVersion?.content ? (JSON.parse(deletedVersion.content) as FhirResource) : null);
     const compartments = keyed ? this.compartments.keys(keyed) : [];
+    AccessScope.current().touch(compartments);
     await this.db.prepared(em, isNew ? this.insertStatement : this.replaceStatement, [
       type, id, versionId, lastUpdated, deleted, content, compartments, method, ...this.indexWriter.params(final),
     ]);

@@ -11,6 +11,8 @@ export interface VersionRow {
   method?: string;
   /** The history position as text (a bigint can exceed a JS number). */
   position?: string;
+  /** The row's patient-compartment keys, when selected (for the audit trail). */
+  compartments?: string[];
 }
 
 export function toStored(row: VersionRow): StoredVersion {

@@ -17,7 +17,8 @@ let patientId: string;
 const SCOPE = 'openid fhirUser launch/patient online_access patient/Patient.read patient/Observation.read';
 
 beforeAll(async () => {
-  t = await startTestApp({}, { realAuthentication: true });
+  // Practitioners here may pick any patient; the practitioner rule itself is tested in test/access/.
+  t = await startTestApp({ FHIR_PRACTITIONER_ACCESS: 'all' }, { realAuthentication: true });
   patientId = await createPatient(t, 'Kind', 'Kim', '1970-01-01');
   patientUser = await createUser(t, 'patient', `Patient/${patientId}`);
 });

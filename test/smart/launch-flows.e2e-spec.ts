@@ -8,10 +8,9 @@ import * as client from 'openid-client';
 import { decodeJwt } from 'jose';
 import { startTestApp, TestApp } from '../support/test-app';
 import { AppUser } from '../../src/smart/users.repository';
-import { CreateInteraction } from '../../src/interactions/create.interaction';
 import { Browser, formEndingWith, formsOf, Page } from './support/browser';
 import {
-  allow, authorize, callbackOf, createPatient, createPractitioner, createUser, exchange, launchStandalone, PASSWORD, registerApp, signIn, TestSmartApp,
+  allow, authorize, callbackOf, createPatient, createPractitioner, createUser, exchange, launchStandalone, PASSWORD, registerApp, seed, signIn, TestSmartApp,
 } from './support/smart-app';
 
 let t: TestApp;
@@ -29,7 +28,8 @@ const PATIENT_SCOPE = 'openid fhirUser launch/patient offline_access patient/Pat
 const EHR_SCOPE = 'openid fhirUser launch offline_access patient/Patient.rs patient/Observation.rs';
 
 beforeAll(async () => {
-  t = await startTestApp({}, { realAuthentication: true });
+  // Practitioners here may pick any patient; the practitioner rule itself is tested in test/access/.
+  t = await startTestApp({ FHIR_PRACTITIONER_ACCESS: 'all' }, { realAuthentication: true });
   amy = await createPatient(t, 'Shaw', 'Amy', '1987-02-20');
   bob = await createPatient(t, 'Jones', 'Bob', '1950-07-01');
   carla = await createPatient(t, 'Jones', 'Carla', '1962-11-30');
@@ -252,12 +252,12 @@ describe('EHR launch', () => {
   });
 
   it('carries an encounter of the patient chosen in the launcher, and refuses another patient\'s', async () => {
-    const create = (subject: string) => t.app.get(CreateInteraction).execute('Encounter', {
+    const create = (subject: string) => seed(t, {
       resourceType: 'Encounter', status: 'in-progress', class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' },
       subject: { reference: `Patient/${subject}` },
-    }, { 'content-type': 'application/fhir+json' });
-    const visit = (await create(bob)).version!.id;
-    const elsewhere = (await create(carla)).version!.id;
+    });
+    const visit = await create(bob);
+    const elsewhere = await create(carla);
     const { browser } = await launcher();
     const found = await browser.get('/smart/launch?name=jones');
     const form = formEndingWith(found, '/smart/launch');

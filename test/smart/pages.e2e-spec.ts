@@ -17,7 +17,8 @@ const SCOPE = 'openid fhirUser launch/patient offline_access patient/Patient.rs 
 const FAILED = 'The username or password is not right.';
 
 beforeAll(async () => {
-  t = await startTestApp({}, { realAuthentication: true });
+  // Practitioners here may pick any patient; the practitioner rule itself is tested in test/access/.
+  t = await startTestApp({ FHIR_PRACTITIONER_ACCESS: 'all' }, { realAuthentication: true });
   app = await registerApp(t, { name: 'Growth Chart', scope: SCOPE });
   patientId = await createPatient(t, 'Shaw', 'Amy', '1987-02-20');
 });

@@ -14,11 +14,14 @@ export const AUTH = { authorization: `Bearer ${TEST_TOKEN}` };
 export const OTHER_TOKEN = 'other-token-for-the-e2e-suite';
 export const OTHER_AUTH = { authorization: `Bearer ${OTHER_TOKEN}` };
 
-/** Stands in for the token verifier: only the suite's own token yields a principal. */
+/**
+ * Stands in for the token verifier: only the suite's own tokens yield a principal, a backend service with
+ * every system/ permission (the tests of authorization itself use real tokens and the real verifier).
+ */
 class TestPrincipalResolver extends PrincipalResolver {
   async resolve(headers: RequestHeaders): Promise<FhirPrincipal | null> {
-    if (headers.authorization === `Bearer ${TEST_TOKEN}`) return { subject: 'test-user', clientId: 'test-client', scopes: ['user/*.*'] };
-    if (headers.authorization === `Bearer ${OTHER_TOKEN}`) return { subject: 'other-user', clientId: 'other-client', scopes: ['user/*.*'] };
+    if (headers.authorization === `Bearer ${TEST_TOKEN}`) return { subject: 'test-client', clientId: 'test-client', scopes: ['system/*.cruds'] };
+    if (headers.authorization === `Bearer ${OTHER_TOKEN}`) return { subject: 'other-client', clientId: 'other-client', scopes: ['system/*.cruds'] };
     return null;
   }
 }

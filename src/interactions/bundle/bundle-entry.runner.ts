@@ -8,6 +8,8 @@ import { parseJsonBody } from '../../http/json-body.parser';
 import { FhirResult } from '../../outcome/fhir-result';
 import { FhirError } from '../../outcome/operation-outcome';
 import { FhirResource } from '../../storage/stored-resource';
+import { AccessScope } from '../../access/access-scope';
+import { AccessRule, PERMISSIONS } from '../../access/interaction-permissions';
 import { criteriaFromQuery } from '../conditional-criteria';
 import { ConditionalDeleteInteraction } from '../conditional-delete.interaction';
 import { ConditionalUpdateInteraction } from '../conditional-update.interaction';
@@ -58,7 +60,7 @@ export class BundleEntryRunner {
     if (e.error) throw e.error;
     const headers = entryHeaders(e, prefer);
     const type = e.type!;
-    const allow = (interaction: Interaction) => this.gate.require(type, interaction);
+    const allow = (interaction: Interaction, rule: AccessRule = interaction as AccessRule) => this.allow(type, interaction, rule, e.ifNoneExist !== undefined);
     switch (e.method) {
       case 'GET':
       case 'HEAD': {
@@ -75,7 +77,7 @@ export class BundleEntryRunner {
           return this.update.execute(type, e.id!, e.resource, headers);
         }
         if (e.target === 'type' && e.hasQuery) {
-          allow('update');
+          allow('update', 'conditional-update');
           return this.conditionalUpdate.execute(type, criteriaFromQuery(e.query, 'The conditional update'), e.resource, headers, e.assignedId);
         }
         throw unsupported(e, 'PUT entries address a resource (Type/id) or carry criteria (Type?search)');
@@ -89,11 +91,19 @@ export class BundleEntryRunner {
           return this.remove.execute(type, e.id!, headers);
         }
         if (e.target === 'type' && e.hasQuery) {
-          allow('delete');
+          allow('delete', 'conditional-delete');
           return this.conditionalDelete.execute(type, criteriaFromQuery(e.query, 'The conditional delete'), headers);
         }
         throw unsupported(e, 'DELETE entries address a resource (Type/id) or carry criteria (Type?search)');
     }
+  }
+
+  /** The same decision the access guard makes for a route, made for one entry: type served, scopes granted. */
+  private allow(type: string, interaction: Interaction, rule: AccessRule, conditional = false): void {
+    this.gate.require(type, interaction);
+    const permissions = [...PERMISSIONS[rule as keyof typeof PERMISSIONS]];
+    if (rule === 'create' && conditional) permissions.push('s');
+    AccessScope.current().require(type, permissions);
   }
 
   private get(e: BundleEntry, headers: Headers): Promise<FhirResult> {
@@ -102,19 +112,19 @@ export class BundleEntryRunner {
       case 'system-history':
         return this.history.execute(e.query);
       case 'type':
-        this.gate.require(type, 'search-type');
-        return this.search.execute(type, e.query, headers);
+        this.allow(type, 'search-type', 'search-type');
+        return this.search.execute(type, e.query, headers, AccessScope.current().principal);
       case 'type-history':
-        this.gate.require(type, 'history-type');
+        this.allow(type, 'history-type', 'history-type');
         return this.history.execute(e.query, type);
       case 'instance':
-        this.gate.require(type, 'read');
+        this.allow(type, 'read', 'read');
         return this.read.execute(type, e.id!, headers);
       case 'instance-history':
-        this.gate.require(type, 'history-instance');
+        this.allow(type, 'history-instance', 'history-instance');
         return this.history.execute(e.query, type, e.id);
       case 'version':
-        this.gate.require(type, 'vread');
+        this.allow(type, 'vread', 'vread');
         return this.vread.execute(type, e.id!, e.vid!, headers);
     }
   }

@@ -27,7 +27,7 @@ interface SortColumn {
   descending: boolean;
 }
 
-const COLUMNS = 'r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content';
+const COLUMNS = 'r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content, r.compartments';
 
 function sortColumn(b: SqlBuilder, type: string, key: SortKey): SortColumn {
   const { descending } = key;

@@ -4,6 +4,8 @@
 // https://hl7.org/fhir/smart-app-launch/app-launch.html
 import * as client from 'openid-client';
 import { randomUUID } from 'node:crypto';
+import { AccessContext } from '../../../src/access/access-context';
+import { AccessScope } from '../../../src/access/access-scope';
 import { CreateInteraction } from '../../../src/interactions/create.interaction';
 import { ClientKind, ClientsRepository } from '../../../src/smart/clients.repository';
 import { AppUser, UserRole, UsersRepository } from '../../../src/smart/users.repository';
@@ -32,18 +34,19 @@ export async function registerApp(t: TestApp, options: {
   return { clientId: registered.clientId, clientSecret: registered.clientSecret, redirectUri, config };
 }
 
-export async function createPatient(t: TestApp, family: string, given: string, birthDate: string): Promise<string> {
-  const result = await t.app.get(CreateInteraction).execute('Patient', {
-    resourceType: 'Patient', name: [{ use: 'official', family, given: [given] }], birthDate,
-  }, { 'content-type': 'application/fhir+json' });
+/** Seeds a resource as the server's own work (no token), through the create interaction. */
+export async function seed(t: TestApp, resource: { resourceType: string; [key: string]: unknown }): Promise<string> {
+  const result = await AccessScope.run(AccessContext.internal(), () =>
+    t.app.get(CreateInteraction).execute(resource.resourceType, resource, { 'content-type': 'application/fhir+json' }));
   return result.version!.id;
 }
 
-export async function createPractitioner(t: TestApp, family: string): Promise<string> {
-  const result = await t.app.get(CreateInteraction).execute('Practitioner', {
-    resourceType: 'Practitioner', name: [{ family, given: ['Dr'] }],
-  }, { 'content-type': 'application/fhir+json' });
-  return result.version!.id;
+export function createPatient(t: TestApp, family: string, given: string, birthDate: string): Promise<string> {
+  return seed(t, { resourceType: 'Patient', name: [{ use: 'official', family, given: [given] }], birthDate });
+}
+
+export function createPractitioner(t: TestApp, family: string): Promise<string> {
+  return seed(t, { resourceType: 'Practitioner', name: [{ family, given: ['Dr'] }] });
 }
 
 export function createUser(t: TestApp, role: UserRole, fhirUser?: string, username = `${role}-${randomUUID().slice(0, 8)}`): Promise<AppUser> {
