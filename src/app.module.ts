@@ -3,6 +3,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { AccessGuard } from './access/access.guard';
 import { AccessPolicy } from './access/access-policy';
+import { AccessExplainController } from './access/access-explain.controller';
+import { AccessExplainer } from './access/access-explainer';
 import { AccessTokenVerifier } from './auth/access-token.verifier';
 import { BearerTokenResolver } from './auth/bearer-token.resolver';
 import { SmartBearerStrategy } from './auth/smart-bearer.strategy';
@@ -67,13 +69,14 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      controllers: [SmartConfigurationController, InteractionController, LauncherController, SmartStyleController, FhirController],
+      controllers: [SmartConfigurationController, InteractionController, LauncherController, SmartStyleController, AccessExplainController, FhirController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: ConformanceRegistry, useFactory: () => ConformanceRegistry.load(config.profilesDir) },
         { provide: PrincipalResolver, useClass: BearerTokenResolver },
         { provide: APP_GUARD, useClass: AccessGuard },
         AccessPolicy,
+        AccessExplainer,
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         ...databaseProviders,
         DatabaseLifecycle,

@@ -159,6 +159,18 @@ export class AccessContext {
     return criteria.map((c) => criterionSql(ctx, type, alias, c)).join(' AND ');
   }
 
+  /**
+   * Each scope that gives `permission` on `type`, with its two conditions kept apart (what its context reaches,
+   * what its restriction asks), for the diagnostic that tells an administrator which one refused a row.
+   */
+  grantConditions(b: SqlBuilder, alias: string, type: string, permission: Permission): { scope: string; reach?: string; restriction?: string }[] {
+    return this.granting(type, permission).filter((g) => this.applies(g, type, permission)).map((g) => ({
+      scope: g.text,
+      reach: this.reachesAll(g, type, permission) ? undefined : this.reach(b, alias, g),
+      restriction: g.restriction === undefined ? undefined : this.restrictionSql(b, alias, type, g.restriction),
+    }));
+  }
+
   /** Which rule keeps rows of `type` from this caller, for the audit trail: compartment or restriction. */
   filteringRules(type: string, permission: Permission): DenialRule {
     const granting = this.granting(type, permission).filter((g) => this.applies(g, type, permission));

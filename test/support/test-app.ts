@@ -1,4 +1,5 @@
 // Boots the whole application on real PostgreSQL and real HTTP for one test file, with a test principal.
+import { Type } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { AppModule } from '../../src/app.module';
@@ -19,7 +20,13 @@ export const OTHER_AUTH = { authorization: `Bearer ${OTHER_TOKEN}` };
  * every system/ permission (the tests of authorization itself use real tokens and the real verifier).
  */
 class TestPrincipalResolver extends PrincipalResolver {
+  constructor(private readonly extra: Record<string, FhirPrincipal> = {}) {
+    super();
+  }
+
   async resolve(headers: RequestHeaders): Promise<FhirPrincipal | null> {
+    const bearer = typeof headers.authorization === 'string' ? headers.authorization.replace(/^Bearer /, '') : '';
+    if (Object.hasOwn(this.extra, bearer)) return this.extra[bearer];
     if (headers.authorization === `Bearer ${TEST_TOKEN}`) return { subject: 'test-client', clientId: 'test-client', scopes: ['system/*.cruds'] };
     if (headers.authorization === `Bearer ${OTHER_TOKEN}`) return { subject: 'other-client', clientId: 'other-client', scopes: ['system/*.cruds'] };
     return null;
@@ -41,15 +48,23 @@ export interface TestApp {
  * With `realAuthentication`, the shipped resolver stays in place: only access tokens from the server's own
  * authorization server are accepted (for the SMART tests).
  */
-export async function startTestApp(env: Record<string, string> = {}, options: { realAuthentication?: boolean } = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  realAuthentication?: boolean;
+  /** More test tokens, each standing for the given principal (without realAuthentication). */
+  principals?: Record<string, FhirPrincipal>;
+  /** Controllers added next to the application's own (to test what the global guard does with them). */
+  controllers?: Type[];
+}
+
+export async function startTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const cluster = await startTestCluster();
   const databaseUrl = await createDatabase(cluster.adminUrl);
   const port = await freePort();
   const config = loadConfig({ PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, DATABASE_URL: databaseUrl, ...env });
-  const builder = Test.createTestingModule({ imports: [AppModule.forRoot(config)] });
+  const builder = Test.createTestingModule({ imports: [AppModule.forRoot(config)], controllers: options.controllers ?? [] });
   const moduleRef = options.realAuthentication
     ? await builder.compile()
-    : await builder.overrideProvider(PrincipalResolver).useValue(new TestPrincipalResolver()).compile();
+    : await builder.overrideProvider(PrincipalResolver).useValue(new TestPrincipalResolver(options.principals)).compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(fastifyOptions(config)), {
     bodyParser: false,
     logger: ['error', 'warn'],
