@@ -9,6 +9,7 @@ import { AccessTokenVerifier } from './auth/access-token.verifier';
 import { BearerTokenResolver } from './auth/bearer-token.resolver';
 import { SmartBearerStrategy } from './auth/smart-bearer.strategy';
 import { PrincipalResolver } from './auth/fhir-principal';
+import { AuditTrail } from './audit/audit-trail.service';
 import { AppConfig, APP_CONFIG } from './config/app.config';
 import { CapabilitiesService } from './conformance/capabilities.service';
 import { ConformanceRegistry } from './conformance/conformance.registry';
@@ -81,6 +82,7 @@ export class AppModule {
         ...databaseProviders,
         DatabaseLifecycle,
         DatabaseSession,
+        AuditTrail,
         CapabilitiesService,
         ResourceTypeGate,
         ResourceValidator,

@@ -8,13 +8,14 @@ import { ConfigError } from '../config/app.config';
 import { DataDirInUseError } from '../database/data-dir.lock';
 import { AdminCommand, CommandError, UsageError } from './admin-command';
 import { adminConfig, openAdminContext } from './admin-context';
+import { auditCommand } from './audit.command';
 import { clientCommand } from './client.command';
 import { importCommand } from './import.command';
 import { reindexCommand } from './reindex.command';
 import { userCommand } from './user.command';
 
 /** Every command; a new one is a file exporting an AdminCommand, listed here. */
-const COMMANDS: AdminCommand<any>[] = [importCommand, reindexCommand, userCommand, clientCommand];
+const COMMANDS: AdminCommand<any>[] = [importCommand, reindexCommand, userCommand, clientCommand, auditCommand];
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 let app: INestApplicationContext | undefined;

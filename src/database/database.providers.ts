@@ -10,13 +10,26 @@ import { SmartAuthorization1700000003000 } from './migrations/1700000003000-smar
 import { SearchStatistics1700000005000 } from './migrations/1700000005000-search-statistics';
 import { LoginThrottle1700000004100 } from './migrations/1700000004100-login-throttle';
 import { AccessIndexes1700000006500 } from './migrations/1700000006500-access-indexes';
+import { AuditTrail1700000007000 } from './migrations/1700000007000-audit-trail';
+import { prepareAppRole } from './app-role';
 
 export const RUNNING_DATABASE = Symbol('RUNNING_DATABASE');
 
 export const MIGRATIONS = [InitialSchema1700000000000, SearchIndexColumns1700000001000, ServerSecrets1700000002000, SmartAuthorization1700000003000,
-  LoginThrottle1700000004100, SearchStatistics1700000005000, AccessIndexes1700000006500];
+  LoginThrottle1700000004100, SearchStatistics1700000005000, AccessIndexes1700000006500, AuditTrail1700000007000];
 
-export function createDataSource(url: string): DataSource {
+/**
+ * A DataSource on `url`; with `role`, every connection of its pool takes that role on at start (the startup
+ * option `-c role=…`, joined to any `options` the URL gives).
+ */
+export function createDataSource(url: string, { role, poolSize = 20 }: { role?: string; poolSize?: number } = {}): DataSource {
+  let options: string | undefined;
+  if (role) {
+    const parsed = new URL(url);
+    options = [parsed.searchParams.get('options'), `-c role=${role}`].filter(Boolean).join(' ');
+    parsed.searchParams.delete('options'); // the URL's own options would replace ours
+    url = parsed.toString();
+  }
   return new DataSource({
     type: 'postgres',
     url,
@@ -24,8 +37,27 @@ export function createDataSource(url: string): DataSource {
     migrationsTableName: 'schema_migrations',
     synchronize: false,
     logging: false,
-    extra: { max: 20, application_name: 'fhir-server' },
+    extra: { max: poolSize, application_name: 'fhir-server', ...(options ? { options } : {}) },
   });
+}
+
+/**
+ * Migrates as the connecting role (the owner), prepares the application role, then opens the pool the
+ * application uses, as that role when it could be prepared.
+ */
+async function openDataSource(url: string): Promise<DataSource> {
+  const owner = createDataSource(url, { poolSize: 1 });
+  let role: string | undefined;
+  try {
+    await owner.initialize();
+    await owner.runMigrations({ transaction: 'each' });
+    role = await prepareAppRole(owner);
+  } finally {
+    if (owner.isInitialized) await owner.destroy();
+  }
+  const dataSource = createDataSource(url, { role });
+  await dataSource.initialize();
+  return dataSource;
 }
 
 export const databaseProviders: Provider[] = [
@@ -39,16 +71,12 @@ export const databaseProviders: Provider[] = [
     provide: DataSource,
     inject: [RUNNING_DATABASE],
     useFactory: async (db: RunningDatabase): Promise<DataSource> => {
-      const dataSource = createDataSource(db.url);
       try {
-        await dataSource.initialize();
-        await dataSource.runMigrations({ transaction: 'each' });
+        return await openDataSource(db.url);
       } catch (err) {
-        if (dataSource.isInitialized) await dataSource.destroy();
         await db.stop();
         throw err;
       }
-      return dataSource;
     },
   },
 ];

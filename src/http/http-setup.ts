@@ -1,6 +1,8 @@
 // Fastify set-up shared by the server and the tests: body parsers, limits, request ids, response headers.
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
+import { auditFhirRequests } from '../audit/fhir-request.audit';
+import { AuditTrail } from '../audit/audit-trail.service';
 import { authenticateOnArrival } from '../auth/authentication.hook';
 import { PrincipalResolver } from '../auth/fhir-principal';
 import { AppConfig } from '../config/app.config';
@@ -26,6 +28,7 @@ export function configureHttp(app: NestFastifyApplication, config: AppConfig): v
     reply.header('x-request-id', request.id);
   });
   authenticateOnArrival(fastify, app.get(PrincipalResolver), config.fhirBaseUrl);
+  auditFhirRequests(fastify, app.get(AuditTrail));
   mountAuthorizationServer(app);
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser(JSON_MEDIA_TYPES, { parseAs: 'string' }, (_req, body, done) => {

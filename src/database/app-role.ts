@@ -1,0 +1,79 @@
+// The database role the application's statements run as: NOLOGIN, made by the connecting (owner) role after the
+// migrations, with SELECT/INSERT/UPDATE/DELETE on every table but audit_event, where it may only SELECT and INSERT.
+// The runtime pool takes it on for each connection (startup option `-c role=fhir_app`).
+// https://www.postgresql.org/docs/current/sql-set-role.html https://www.postgresql.org/docs/current/ddl-priv.html
+import { Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+
+export const APP_ROLE = 'fhir_app';
+
+/** Tables the application reads but never writes. */
+const READ_ONLY = ['schema_migrations'];
+/** Tables the application may only read and append to. */
+const APPEND_ONLY = ['audit_event'];
+
+const ROLE_EXISTS = 'SELECT 1 FROM pg_roles WHERE rolname = $1';
+/** PostgreSQL 16 separated taking a role on (SET) from membership. */
+const IS_MEMBER = "SELECT pg_has_role(current_user, $1, CASE WHEN current_setting('server_version_num')::int >= 160000 THEN 'SET' ELSE 'MEMBER' END) AS ok";
+const CURRENT_SCHEMA = 'SELECT current_schema() AS name';
+/** Two different server processes may make the role at the same moment: one of them sees one of these. */
+const ALREADY_MADE = new Set(['42710', '23505']);
+/** GRANTs by concurrent starts on the same tables: "tuple concurrently updated". */
+const CONCURRENT_UPDATE = 'XX000';
+
+function quote(identifier: string): string {
+  return `"${identifier.replace(/"/g, '""')}"`;
+}
+
+async function makeRole(dataSource: DataSource): Promise<void> {
+  if ((await dataSource.query(ROLE_EXISTS, [APP_ROLE])).length > 0) return;
+  try {
+    await dataSource.query(`CREATE ROLE ${APP_ROLE} NOLOGIN NOINHERIT`);
+  } catch (err) {
+    if (!ALREADY_MADE.has((err as { code?: string }).code ?? '')) throw err;
+  }
+}
+
+/** Grants, each statement alone: a failed one says which. Every table present now, so re-run at every start. */
+async function grant(dataSource: DataSource): Promise<void> {
+  const [{ name }] = (await dataSource.query(CURRENT_SCHEMA)) as { name: string }[];
+  const schema = quote(name);
+  const statements = [
+    `GRANT USAGE ON SCHEMA ${schema} TO ${APP_ROLE}`,
+    `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${schema} TO ${APP_ROLE}`,
+    `GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${schema} TO ${APP_ROLE}`,
+    ...READ_ONLY.map((t) => `REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ${schema}.${t} FROM ${APP_ROLE}`),
+    ...APPEND_ONLY.map((t) => `REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON ${schema}.${t} FROM ${APP_ROLE}`),
+  ];
+  // One transaction under a lock, so that concurrent starts on one database do not trip over each other's GRANTs.
+  await dataSource.transaction(async (em) => {
+    await em.query("SELECT pg_advisory_xact_lock(hashtext('fhir_app role grants'))");
+    for (const sql of statements) await em.query(sql);
+  });
+}
+
+/**
+ * Makes (if missing) and grants the application role, and makes sure the connecting role may take it on.
+ * Returns the role's name, or undefined (with one warning) when the connecting role cannot do this: the
+ * application then runs as the connecting role, and only audit_event's triggers keep it append-only.
+ */
+export async function prepareAppRole(dataSource: DataSource, logger = new Logger('Database')): Promise<string | undefined> {
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await makeRole(dataSource);
+        const [{ ok }] = (await dataSource.query(IS_MEMBER, [APP_ROLE])) as { ok: boolean }[];
+        // A role made by a CREATEROLE (not superuser) role is administered by it but not yet SET-able by it.
+        if (!ok) await dataSource.query(`GRANT ${APP_ROLE} TO CURRENT_USER`);
+        await grant(dataSource);
+        return APP_ROLE;
+      } catch (err) {
+        if ((err as { code?: string }).code !== CONCURRENT_UPDATE || attempt >= 5) throw err;
+      }
+    }
+  } catch (err) {
+    logger.warn(`The application runs as the connecting database role: the role ${APP_ROLE} could not be set up ` +
+      `(${(err as Error).message}). audit_event stays append-only through its triggers only.`);
+    return undefined;
+  }
+}
