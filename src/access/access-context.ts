@@ -138,7 +138,7 @@ export class AccessContext {
     const parts: string[] = [];
     for (const g of this.granting(type, permission)) {
       if (!this.applies(g, type, permission)) continue;
-      const reach = this.reachesAll(g, type, permission) ? undefined : this.reach(b, alias, g);
+      const reach = this.reachesAll(g, type, permission) ? undefined : this.reach(b, alias, g, permission);
       const restriction = g.restriction === undefined ? undefined : this.restrictionSql(b, alias, type, g.restriction);
       const both = [reach, restriction].filter((p): p is string => p !== undefined);
       if (both.length === 0) return 'TRUE';
@@ -147,10 +147,19 @@ export class AccessContext {
     return parts.length === 0 ? 'FALSE' : `(${parts.join(' OR ')})`;
   }
 
-  /** The rows a scope's context reaches, for a type in the patient compartment. */
-  private reach(b: SqlBuilder, alias: string, g: ResourceScope): string {
-    if (g.context === 'patient') return `${alias}.compartments @> ${b.bind([`Patient/${this.principal!.patient}`], 'text[]')}`;
-    return `${alias}.compartments && ${practitionerPatientsSql(b, this.principal?.fhirUser, this.defs!.practitionerAccess)}`;
+  /**
+   * The rows a scope's context reaches, for a type in the patient compartment. Reading needs one of the
+   * caller's patients in the row's compartments; writing needs all of them to be the caller's (and at least
+   * one), so no write can put data into, or take it from, the record of a patient the caller may not see.
+   */
+  private reach(b: SqlBuilder, alias: string, g: ResourceScope, permission: Permission): string {
+    const reads = permission === 'r' || permission === 's';
+    if (g.context === 'patient') {
+      const own = b.bind([`Patient/${this.principal!.patient}`], 'text[]');
+      return reads ? `${alias}.compartments @> ${own}` : `(${alias}.compartments @> ${own} AND ${alias}.compartments <@ ${own})`;
+    }
+    const patients = practitionerPatientsSql(b, this.principal?.fhirUser, this.defs!.practitionerAccess);
+    return reads ? `${alias}.compartments && ${patients}` : `(cardinality(${alias}.compartments) > 0 AND ${alias}.compartments <@ ${patients})`;
   }
 
   private restrictionSql(b: SqlBuilder, alias: string, type: string, restriction: string): string {
@@ -166,7 +175,7 @@ export class AccessContext {
   grantConditions(b: SqlBuilder, alias: string, type: string, permission: Permission): { scope: string; reach?: string; restriction?: string }[] {
     return this.granting(type, permission).filter((g) => this.applies(g, type, permission)).map((g) => ({
       scope: g.text,
-      reach: this.reachesAll(g, type, permission) ? undefined : this.reach(b, alias, g),
+      reach: this.reachesAll(g, type, permission) ? undefined : this.reach(b, alias, g, permission),
       restriction: g.restriction === undefined ? undefined : this.restrictionSql(b, alias, type, g.restriction),
     }));
   }

@@ -2,6 +2,7 @@
 // Parses and checks the parameters, runs one page with keyset paging, adds _include/_revinclude, counts as
 // _total asks, subsets as _summary/_elements ask, and reports ignored parameters in an outcome entry.
 import { Inject, Injectable } from '@nestjs/common';
+import { AccessScope } from '../access/access-scope';
 import { FhirPrincipal } from '../auth/fhir-principal';
 import { AppConfig, APP_CONFIG } from '../config/app.config';
 import { bundleText, BundleLink, outcomeEntry, searchEntry } from '../outcome/bundle.builder';
@@ -87,7 +88,12 @@ export class SearchTypeInteraction {
     if (request.total === 'none') return undefined;
     if (known !== undefined) return known; // the first page holds every match
     if (request.total === undefined && !firstPage) return undefined;
-    if (request.total === 'estimate') return this.search.estimate(base);
+    // The planner's estimate reflects the whole table; a caller who sees part of it gets a count of that part.
+    if (request.total === 'estimate' && AccessScope.current().rowFilter(request.type, 's') === undefined) return this.search.estimate(base);
+    if (request.total === 'estimate') {
+      const counted = await this.search.count(base, DEFAULT_TOTAL_LIMIT);
+      return counted > DEFAULT_TOTAL_LIMIT ? undefined : counted;
+    }
     if (request.total === 'accurate') return this.search.count(base, Number.MAX_SAFE_INTEGER - 1);
     const counted = await this.search.count(base, DEFAULT_TOTAL_LIMIT);
     return counted > DEFAULT_TOTAL_LIMIT ? undefined : counted;
@@ -95,7 +101,7 @@ export class SearchTypeInteraction {
 
   /** What a cursor is bound to: who searched, and every parameter that decides which rows come in what order. */
   private binding(request: SearchRequest, principal?: FhirPrincipal | null): string {
-    return JSON.stringify([principal?.subject ?? null, principal?.clientId ?? null, request.type, request.canonical,
+    return JSON.stringify([principal?.subject ?? null, principal?.clientId ?? null, principal?.patient ?? null, request.type, request.canonical,
       request.sort.map((s) => `${s.descending ? '-' : ''}${s.code}`)]);
   }
 
