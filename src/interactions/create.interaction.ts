@@ -41,7 +41,8 @@ export class CreateInteraction {
       if (matches.length > 1) throw tooManyMatches(type, criteria, 'If-None-Exist');
       if (matches.length === 0) return this.store(type, id, candidate, headers);
       // One match: nothing is created and the existing resource is the answer (no new version).
-      const existing = await this.repository.readCurrent(type, matches[0]);
+      // Matched by search, so read with the search permission (the caller may hold c and s without r).
+      const existing = await this.repository.readCurrent(type, matches[0], 's');
       const result = writeResponse(this.config.fhirBaseUrl, existing!, 200, headers, `${type}/${matches[0]} matches If-None-Exist; nothing was created`);
       return { ...result, unchanged: true };
     });
