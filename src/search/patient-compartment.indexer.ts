@@ -19,6 +19,13 @@ interface SearchParameter {
 }
 
 const PATIENT_REFERENCE = /^Patient\/([A-Za-z0-9\-.]{1,64})(\/_history\/[^/]+)?$/;
+const PATIENT_ID = /^[A-Za-z0-9\-.]{1,64}$/;
+
+/** For each type, the search parameters that put a resource of it into a patient's compartment. */
+function compartmentParams(): Map<string, ReadonlySet<string>> {
+  const definition = readJson('fhir/r4/compartmentdefinition-patient.json') as CompartmentDefinition;
+  return new Map(definition.resource.filter((r) => (r.param ?? []).length > 0).map((r) => [r.code, new Set(r.param)]));
+}
 
 /**
  * For each type, one FHIRPath expression: the union of the parts of its compartment parameters' expressions
@@ -46,6 +53,7 @@ function compartmentExpressions(): Map<string, string> {
 export class PatientCompartmentIndexer {
   private readonly expressions = new Map<string, CompiledExpression | null>();
   private readonly sources = compartmentExpressions();
+  private readonly params = compartmentParams();
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
@@ -62,6 +70,22 @@ export class PatientCompartmentIndexer {
       const reference = (value as { reference?: unknown } | null)?.reference;
       const key = typeof reference === 'string' ? this.patientKey(reference) : undefined;
       if (key) keys.add(key);
+    }
+    return [...keys].sort();
+  }
+
+  /**
+   * The same keys, from the reference rows the search indexer already extracted for the resource (its
+   * compartment parameters are reference search parameters): no second FHIRPath evaluation on every write.
+   */
+  keysFromReferences(resource: FhirResource, references: readonly { param: string; targetType: string | null; targetId: string | null }[]): string[] {
+    const keys = new Set<string>();
+    if (resource.resourceType === 'Patient' && resource.id) keys.add(`Patient/${resource.id}`);
+    const params = this.params.get(resource.resourceType);
+    if (params) {
+      for (const r of references) {
+        if (r.targetType === 'Patient' && r.targetId !== null && params.has(r.param) && PATIENT_ID.test(r.targetId)) keys.add(`Patient/${r.targetId}`);
+      }
     }
     return [...keys].sort();
   }

@@ -3,7 +3,7 @@
 import { Injectable } from '@nestjs/common';
 import { FhirResource } from '../storage/stored-resource';
 import { Queryable } from '../storage/database-session';
-import { IndexRows } from './index-rows';
+import { emptyIndexRows, IndexRows } from './index-rows';
 import { SearchIndexer } from './search.indexer';
 
 type Table = keyof IndexRows;
@@ -76,7 +76,17 @@ export class SearchIndexWriter {
 
   /** The parameters for ctes(): the rows of `resource` (none for a deletion). */
   params(resource: FhirResource | null): unknown[] {
-    return indexParams(resource ? this.indexer.extract(resource) : { string: [], token: [], date: [], number: [], quantity: [], reference: [], uri: [] });
+    return indexParams(this.rows(resource));
+  }
+
+  /** The index rows of `resource` (none for a deletion). */
+  rows(resource: FhirResource | null): IndexRows {
+    return resource ? this.indexer.extract(resource) : emptyIndexRows();
+  }
+
+  /** The parameters for ctes() from rows already extracted. */
+  paramsOf(rows: IndexRows): unknown[] {
+    return indexParams(rows);
   }
 
   /** Rebuilds the index rows of one stored resource from its content (after the definitions changed). */

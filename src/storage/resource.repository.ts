@@ -201,12 +201,15 @@ export class ResourceRepository {
     const final = resource ? withServerMeta(resource, id, versionId, lastUpdated) : null;
     const content = final ? JSON.stringify(final) : null;
     const deleted = final === null;
-    // A deletion keeps the keys of the version it deletes, so its history entry stays in the same compartments.
-    const keyed = final ?? (deletedVersion?.content ? (JSON.parse(deletedVersion.content) as FhirResource) : null);
-    const compartments = keyed ? this.compartments.keys(keyed) : [];
+    const rows = this.indexWriter.rows(final);
+    // The compartment keys come from the reference rows just extracted. A deletion keeps the keys of the version
+    // it deletes, so its history entry stays in the same compartments.
+    const compartments = final
+      ? this.compartments.keysFromReferences(final, rows.reference)
+      : deletedVersion?.content ? this.compartments.keys(JSON.parse(deletedVersion.content) as FhirResource) : [];
     AccessScope.current().touch(compartments);
     await this.db.prepared(em, isNew ? this.insertStatement : this.replaceStatement, [
-      type, id, versionId, lastUpdated, deleted, content, compartments, method, ...this.indexWriter.params(final),
+      type, id, versionId, lastUpdated, deleted, content, compartments, method, ...this.indexWriter.paramsOf(rows),
     ]);
     return { resourceType: type, id, versionId, lastUpdated, deleted, content, method };
   }
