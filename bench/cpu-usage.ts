@@ -76,6 +76,27 @@ export function postmasterOf(backendPid: number): number | undefined {
   return parent;
 }
 
+/**
+ * CPU seconds the whole machine has spent so far, over all cores, running processes (user and system time) and
+ * serving interrupts (irq and softirq: much of loopback networking is accounted there, to no process); undefined
+ * without /proc.
+ */
+export function machineSeconds(): { processes: number; interrupts: number } | undefined {
+  try {
+    const [, ...fields] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+    // user nice system idle iowait irq softirq (guest time is already counted in user; steal is not ours)
+    const [user, nice, system, , , irq, softirq] = fields.map(Number);
+    return { processes: (user + nice + system) / USER_HZ, interrupts: (irq + softirq) / USER_HZ };
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds of one process so far (undefined when it is gone or /proc is missing). */
+export function processSeconds(pid: number): number | undefined {
+  return stat(pid)?.seconds;
+}
+
 export function sampleCpu(postmaster: number | undefined): CpuSample {
   const own = process.cpuUsage();
   return {

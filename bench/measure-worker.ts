@@ -1,6 +1,7 @@
 // The load generator, run in a worker thread so that its own work does not sit on the server's event loop: a fixed
-// number of clients sending a list of HTTP requests or SQL statements, each timed from send to last byte; and a
-// single client paging through a search (HTTP next links, or keyset SQL).
+// number of clients sending a list of HTTP requests or SQL statements, each timed from send to last byte (for a
+// count of requests, or for a fixed time after a warm-up, counting non-2xx answers as errors); and a single client
+// paging through a search (HTTP next links, or keyset SQL).
 import * as http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -15,6 +16,12 @@ export interface Statement {
 export type Job =
   | { kind: 'http'; headers: Record<string, string>; urls: string[]; concurrency: number; warmup: number; seconds: number }
   | { kind: 'sql'; databaseUrl: string; statements: Statement[]; concurrency: number; warmup: number; seconds: number }
+  /**
+   * `concurrency` keep-alive connections, each sending its next request when the previous answer has arrived, for
+   * `warmupSeconds` unrecorded and then `seconds` recorded; `urls` are used in turn, every request with the same
+   * `body`. Any answer other than 2xx (or a failed connection) is counted as an error, not thrown.
+   */
+  | { kind: 'http-timed'; method: 'GET' | 'POST'; urls: string[]; headers: Record<string, string>; body?: string; concurrency: number; warmupSeconds: number; seconds: number }
   /** GETs `url`, then every `next` link, until `limit` matches have arrived or no next link is left. */
   | { kind: 'http-pages'; headers: Record<string, string>; url: string; limit: number }
   /** Runs `text` with `values` plus the last id seen ('' at first) as the final parameter, until `limit` rows. */
@@ -27,6 +34,14 @@ export interface JobResult {
   /** Matches (HTTP: entries with search.mode match) or rows received. */
   results: number;
   bytes: number;
+  /** http-timed: answers that were not 2xx, and failed requests. */
+  errors?: number;
+  /** http-timed: how many answers of each status (0: no answer). */
+  statuses?: Record<string, number>;
+  /** http-timed: the first few errors, for the report. */
+  errorSamples?: string[];
+  /** http-timed: requests made during the warm-up (not recorded). */
+  warmupRequests?: number;
 }
 
 const MATCH = '"mode":"match"';
@@ -58,6 +73,64 @@ function get(agent: http.Agent, url: string, headers: Record<string, string>): P
     });
     req.on('error', reject);
   });
+}
+
+function send(agent: http.Agent, method: string, url: string, headers: Record<string, string>, body: string | undefined): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, agent, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Closed-loop load for a fixed time: see the http-timed job. */
+async function timedLoad(job: Extract<Job, { kind: 'http-timed' }>): Promise<JobResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: job.concurrency });
+  const headers = job.body === undefined ? job.headers : { ...job.headers, 'content-length': String(Buffer.byteLength(job.body)) };
+  let next = 0;
+  const phase = async (seconds: number, out: JobResult) => {
+    const deadline = performance.now() + seconds * 1000;
+    await Promise.all(Array.from({ length: job.concurrency }, async () => {
+      while (performance.now() < deadline) {
+        const url = job.urls[next++ % job.urls.length];
+        const t0 = performance.now();
+        let status = 0;
+        let text = '';
+        try {
+          ({ status, body: text } = await send(agent, job.method, url, headers, job.body));
+        } catch (err) {
+          text = (err as Error).message;
+        }
+        out.latencies.push(performance.now() - t0);
+        out.bytes += text.length;
+        out.statuses![status] = (out.statuses![status] ?? 0) + 1;
+        if (status < 200 || status > 299) {
+          out.errors!++;
+          if (out.errorSamples!.length < 5) out.errorSamples!.push(`${job.method} ${url}: ${status || 'no answer'} ${text.slice(0, 300)}`);
+        } else {
+          out.results++;
+        }
+      }
+    }));
+  };
+  const fresh = (): JobResult => ({ latencies: [], seconds: 0, results: 0, bytes: 0, errors: 0, statuses: {}, errorSamples: [] });
+  try {
+    const warm = fresh();
+    await phase(job.warmupSeconds, warm);
+    const result = fresh();
+    const started = performance.now();
+    await phase(job.seconds, result);
+    result.seconds = (performance.now() - started) / 1000;
+    result.warmupRequests = warm.latencies.length;
+    return result;
+  } finally {
+    agent.destroy();
+  }
 }
 
 /**
@@ -106,6 +179,8 @@ async function run(job: Job): Promise<JobResult> {
         agent.destroy();
       }
     }
+    case 'http-timed':
+      return timedLoad(job);
     case 'sql': {
       const pool = new Pool({ connectionString: job.databaseUrl, max: job.concurrency });
       try {

@@ -14,6 +14,10 @@ export interface Summary {
   meanResults: number;
   /** Matches (or rows) per second over the whole job. */
   resultsPerSecond: number;
+  /** Timed HTTP load: non-2xx answers and failed requests, with the first few described. */
+  errors?: number;
+  errorSamples?: string[];
+  warmupRequests?: number;
 }
 
 export function percentile(sorted: number[], p: number): number {
@@ -32,6 +36,7 @@ export function summarise(r: JobResult): Summary {
     p99: percentile(sorted, 99),
     meanResults: sorted.length ? r.results / sorted.length : 0,
     resultsPerSecond: r.results / r.seconds,
+    ...(r.errors === undefined ? {} : { errors: r.errors, errorSamples: r.errorSamples, warmupRequests: r.warmupRequests }),
   };
 }
 

@@ -1,8 +1,9 @@
 // npm run bench: the core interactions over real HTTP on real PostgreSQL and the cost of validating one resource;
 // then, at each scale of BENCH_PATIENTS (one database, grown from one scale to the next), the import of cloned
 // Synthea patients through transaction Bundles, the search latency of two common searches next to the same
-// searches as hand-written SQL, paging throughput, and EXPLAIN ANALYZE of the engine's SQL per parameter type.
-// Prints tables with the targets beside the figures and writes dist-bench/bench-results.json (see
+// searches as hand-written SQL, paging throughput, and EXPLAIN ANALYZE of the engine's SQL per parameter type;
+// last, access-controlled read and create against a thin baseline (access-bench.ts; BENCH_ONLY=access runs only
+// that). Prints tables with the targets beside the figures and writes dist-bench/bench-results.json (see
 // docs/benchmarks.md).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -11,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { AUTH, startTestApp, TestApp } from '../test/support/test-app';
 import { testClusterDir } from '../test/support/test-cluster-dir';
+import { AccessResult, AccessSettings, runAccessBench } from './access-bench';
 import { CpuShare, cpuShare, postmasterOf, sampleCpu } from './cpu-usage';
 import { ExplainFigure, explainCases, explainCasesFor } from './explain-plans';
 import { INTERACTION_CONCURRENCY, InteractionRow, runInteractions, validationCost, ValidationCost } from './interactions';
@@ -70,7 +72,27 @@ const settings = {
   vacuum: process.env.BENCH_VACUUM !== '0',
   /** With DATABASE_URL: leave the loaded database in place (for looking at plans afterwards). */
   keepDatabase: process.env.BENCH_KEEP_DATABASE === '1' && !!process.env.DATABASE_URL,
+  /** BENCH_ONLY=access: the access-controlled read and create only; BENCH_ACCESS=0 leaves them out. */
+  accessOnly: onlyFromEnv() === 'access',
+  access: process.env.BENCH_ACCESS !== '0' ? accessSettings() : undefined,
 };
+
+function onlyFromEnv(): string | undefined {
+  const only = process.env.BENCH_ONLY;
+  if (only === undefined || only === '') return undefined;
+  if (only !== 'access') throw new Error('BENCH_ONLY must be "access" (or unset)');
+  return only;
+}
+
+function accessSettings(): AccessSettings {
+  return {
+    connections: intEnv('BENCH_ACCESS_CONNECTIONS', 16, 1),
+    seconds: intEnv('BENCH_ACCESS_SECONDS', 10, 1),
+    warmupSeconds: intEnv('BENCH_ACCESS_WARMUP_SECONDS', 3, 0),
+    patients: intEnv('BENCH_ACCESS_PATIENTS', 20, 1),
+    profile: process.env.BENCH_ACCESS_PROFILE === '1',
+  };
+}
 
 interface QueryRow {
   name: string;
@@ -263,8 +285,25 @@ function printTargets(scales: ScaleResult[]): { name: string; value: number; tar
   return out;
 }
 
+function machine(postgres: string) {
+  return { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: os.totalmem() / 2 ** 30, node: process.version, postgres };
+}
+
+/** BENCH_ONLY=access. */
+async function accessOnly(runStarted: number): Promise<void> {
+  if (!settings.access) throw new Error('BENCH_ONLY=access with BENCH_ACCESS=0 leaves nothing to run');
+  log(`${os.cpus().length} CPUs, Node.js ${process.version}`);
+  const access = await runAccessBench(REPO, OUT, settings.access, log);
+  const seconds = (performance.now() - runStarted) / 1000;
+  const file = path.join(OUT, 'bench-results.json');
+  fs.mkdirSync(OUT, { recursive: true });
+  fs.writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine: machine(access.postgres), settings, access, seconds }, null, 2));
+  log(`\nwhole run ${fixed(seconds / 60, 1)} min; results in ${path.relative(process.cwd(), file)}`);
+}
+
 async function main(): Promise<void> {
   const runStarted = performance.now();
+  if (settings.accessOnly) return accessOnly(runStarted);
   const validation: ValidationCost = validationCost();
   const t: TestApp = await startTestApp({ LOG_LEVEL: 'error' });
   let interactions: InteractionRow[] = [];
@@ -303,18 +342,21 @@ async function main(): Promise<void> {
     }
   }
   const targets = scales.length > 0 ? printTargets(scales) : [];
+  let access: AccessResult | undefined;
+  if (settings.access) access = await runAccessBench(REPO, OUT, settings.access, log);
   const seconds = (performance.now() - runStarted) / 1000;
   const file = path.join(OUT, 'bench-results.json');
   fs.mkdirSync(OUT, { recursive: true });
   fs.writeFileSync(file, JSON.stringify({
     date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: os.totalmem() / 2 ** 30, node: process.version, postgres },
+    machine: machine(postgres),
     settings,
     templates: templatesInfo,
     validation,
     interactions,
     scales,
     targets,
+    access,
     seconds,
   }, null, 2));
   log(`\nwhole run ${fixed(seconds / 60, 1)} min; results in ${path.relative(process.cwd(), file)}`);
