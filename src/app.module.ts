@@ -9,7 +9,10 @@ import { AccessTokenVerifier } from './auth/access-token.verifier';
 import { BearerTokenResolver } from './auth/bearer-token.resolver';
 import { SmartBearerStrategy } from './auth/smart-bearer.strategy';
 import { PrincipalResolver } from './auth/fhir-principal';
+import { AuditEventController } from './audit/audit-event.controller';
+import { AuditEventInteraction } from './audit/audit-event.interaction';
 import { AuditTrail } from './audit/audit-trail.service';
+import { AuthorizationAudit } from './audit/authorization.audit';
 import { AppConfig, APP_CONFIG } from './config/app.config';
 import { CapabilitiesService } from './conformance/capabilities.service';
 import { ConformanceRegistry } from './conformance/conformance.registry';
@@ -70,7 +73,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      controllers: [SmartConfigurationController, InteractionController, LauncherController, SmartStyleController, AccessExplainController, FhirController],
+      controllers: [SmartConfigurationController, InteractionController, LauncherController, SmartStyleController, AccessExplainController, AuditEventController, FhirController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: ConformanceRegistry, useFactory: () => ConformanceRegistry.load(config.profilesDir) },
@@ -83,6 +86,8 @@ export class AppModule {
         DatabaseLifecycle,
         DatabaseSession,
         AuditTrail,
+        AuditEventInteraction,
+        AuthorizationAudit,
         CapabilitiesService,
         ResourceTypeGate,
         ResourceValidator,

@@ -14,6 +14,8 @@ export const AUTHORIZATION_SUBTYPE_SYSTEM = 'urn:fhir-server:audit-event-subtype
 /** Identifiers of the server's users and registered apps, as agents. */
 export const USER_SYSTEM = 'urn:fhir-server:user';
 export const CLIENT_SYSTEM = 'urn:fhir-server:client';
+/** The server's id of an HTTP request (its X-Request-Id answer header). */
+export const REQUEST_ID_SYSTEM = 'urn:fhir-server:request-id';
 
 export const REST_TYPE: Coding = { system: AUDIT_EVENT_TYPE, code: 'rest', display: 'RESTful Operation' };
 export const AUTHENTICATION_TYPE: Coding = { system: DCM, code: '110114', display: 'User Authentication' };
@@ -68,3 +70,5 @@ export const PATIENT_ROLE: Coding = { system: OBJECT_ROLE, code: '1', display: '
 export const DOMAIN_RESOURCE_ROLE: Coding = { system: OBJECT_ROLE, code: '4', display: 'Domain Resource' };
 export const QUERY_ROLE: Coding = { system: OBJECT_ROLE, code: '24', display: 'Query' };
 export const SECURITY_USER_ROLE: Coding = { system: OBJECT_ROLE, code: '11', display: 'Security User Entity' };
+/** The entity type IHE Basic Audit Log Patterns give a request id. https://profiles.ihe.net/ITI/BALP/ */
+export const REQUEST_ID_TYPE: Coding = { system: 'https://profiles.ihe.net/ITI/BALP/CodeSystem/BasicAuditEntityType', code: 'XrequestId', display: 'XrequestId' };

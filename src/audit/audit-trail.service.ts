@@ -42,6 +42,7 @@ interface Pending {
 export class AuditTrail implements OnApplicationShutdown {
   private readonly logger = new Logger('AuditTrail');
   private queue: Pending[] = [];
+  private readonly pending = new Set<Promise<void>>();
   private timer?: NodeJS.Timeout;
   private writing?: Promise<void>;
   private failing = false;
@@ -75,8 +76,20 @@ export class AuditTrail implements OnApplicationShutdown {
     }
   }
 
+  /**
+   * Queues a record that needs a lookup first (done after the answer went out); flush and shutdown wait for it.
+   * Never throws.
+   */
+  recordLater(input: Promise<AuditInput | undefined>): void {
+    const pending = input.then((ready) => {
+      if (ready) this.record(ready);
+    }, (err: unknown) => this.logger.error(`An audit record could not be made: ${(err as Error)?.message}`)).finally(() => this.pending.delete(pending));
+    this.pending.add(pending);
+  }
+
   /** Writes every record queued so far (for shutdown, the CLI and tests). */
   async flush(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
     for (let rounds = 0; rounds < 1000 && (this.queue.length > 0 || this.writing); rounds++) {
       if (this.writing) await this.writing;
       else {

@@ -4,9 +4,13 @@
 // https://hl7.org/fhir/R4/auditevent.html
 import { Logger } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { FhirPrincipal } from '../auth/fhir-principal';
-import { AuditAction, outcomeOf, QUERY_ROLE, REST_TYPE, restSubtype, DOMAIN_RESOURCE_ROLE, SYSTEM_OBJECT } from './audit-codes';
-import { AuditActor, AuditEntity } from './audit-event.builder';
+import type { AccessDenial } from '../access/access-context';
+import type { GuardedRequest } from '../access/access.guard';
+import {
+  AuditAction, DOMAIN_RESOURCE_ROLE, outcomeOf, QUERY_ROLE, REQUEST_ID_SYSTEM, REQUEST_ID_TYPE, REST_TYPE, restSubtype, SYSTEM_OBJECT,
+} from './audit-codes';
+import { AuditActor, AuditEntity, AuditInput } from './audit-event.builder';
+import { DatabaseSession } from '../storage/database-session';
 import { AuditTrail } from './audit-trail.service';
 import { classifyRest, recordedQuery, RestCall } from './rest-interaction.classifier';
 
@@ -19,19 +23,7 @@ const LOCATION = /\/([A-Z][A-Za-z]{0,63})\/([A-Za-z0-9\-.]{1,64})\/_history\/([A
 /** Joins the status text and the refusal's rule in outcomeDesc; what follows it is shown to administrators only. */
 export const DENIAL_SEPARATOR = '; access rule ';
 
-/** What the access guard leaves on a request (src/access): read here without depending on its classes. */
-interface AccessState {
-  touched?: ReadonlySet<string>;
-  filteredLookup?: { type: string; id: string; permission: string };
-  filteringRules?(type: string, permission: string): string;
-}
-
-type AuditedRequest = FastifyRequest & {
-  principal?: FhirPrincipal | null;
-  access?: AccessState;
-  accessDenial?: { rule: string; detail: string };
-  auditErrorCode?: string;
-};
+type AuditedRequest = FastifyRequest & Omit<GuardedRequest, 'params' | 'headers'> & { auditErrorCode?: string };
 
 function actorOf(request: AuditedRequest): AuditActor {
   const p = request.principal;
@@ -54,19 +46,22 @@ function queryText(request: AuditedRequest): string | undefined {
   return pairs.length > 0 ? recordedQuery(pairs) : undefined;
 }
 
-/** The refusal or filtering behind a failed answer, for administrators: the guard's denial, or a filtered lookup. */
-function denialOf(request: AuditedRequest, status: number): { rule: string; detail: string } | undefined {
+/**
+ * The refusal or filtering behind a failed answer, for administrators: the guard's denial, or a lookup by id that
+ * the access filter emptied (`filteredExists`: the resource does exist).
+ */
+function denialOf(request: AuditedRequest, status: number, filteredExists: boolean): AccessDenial | undefined {
   if (request.accessDenial) return request.accessDenial;
   if (status === 401) return { rule: 'authentication-required', detail: 'no valid bearer token' };
   const lookup = request.access?.filteredLookup;
-  if (status === 404 && lookup) {
-    const rule = request.access?.filteringRules?.(lookup.type, lookup.permission) ?? 'outside-compartment';
+  if (status === 404 && lookup && filteredExists) {
+    const rule = request.access!.filteringRules(lookup.type, lookup.permission);
     return { rule, detail: `${lookup.type}/${lookup.id} exists but is outside what the token reaches` };
   }
   return undefined;
 }
 
-function entitiesOf(call: RestCall, request: AuditedRequest, reply: FastifyReply, denial?: { rule: string; detail: string }): AuditEntity[] {
+function entitiesOf(call: RestCall, request: AuditedRequest, reply: FastifyReply, denial?: AccessDenial): AuditEntity[] {
   const entities: AuditEntity[] = [];
   let type = call.type;
   let id = call.id;
@@ -95,7 +90,7 @@ function entitiesOf(call: RestCall, request: AuditedRequest, reply: FastifyReply
   return entities;
 }
 
-function describe(request: AuditedRequest, reply: FastifyReply, trail: AuditTrail): void {
+function describe(request: AuditedRequest, reply: FastifyReply, filteredExists: boolean): AuditInput {
   const path = request.url.split('?')[0];
   const status = reply.statusCode;
   const base = path.startsWith('/fhir') ? path.slice('/fhir'.length) : undefined;
@@ -104,7 +99,7 @@ function describe(request: AuditedRequest, reply: FastifyReply, trail: AuditTrai
     : { interaction: 'operation', action: 'E', hasQuery: false, conditional: false };
   let action: AuditAction = call.action;
   if (status === 201 && call.interaction === 'update') action = 'C'; // update-as-create
-  const denial = status >= 400 ? denialOf(request, status) : undefined;
+  const denial = status >= 400 ? denialOf(request, status, filteredExists) : undefined;
   const code = request.auditErrorCode;
   let outcomeDesc = status >= 400 ? `${status}${code ? ` ${code}` : ''}` : undefined;
   if (denial) outcomeDesc += `${DENIAL_SEPARATOR}${denial.rule}: ${denial.detail}`;
@@ -113,7 +108,9 @@ function describe(request: AuditedRequest, reply: FastifyReply, trail: AuditTrai
   if (patient) patients.add(`Patient/${patient}`);
   const entities = entitiesOf(call, request, reply, denial);
   if (base === undefined) entities.unshift({ type: SYSTEM_OBJECT, name: path.slice(0, 200) });
-  trail.record({
+  // The server's own request id (also in the X-Request-Id answer header and the server log), never a client's.
+  entities.push({ what: { identifier: { system: REQUEST_ID_SYSTEM, value: request.id } }, type: REQUEST_ID_TYPE });
+  return {
     type: REST_TYPE,
     subtype: [restSubtype(call.interaction)],
     action,
@@ -122,11 +119,13 @@ function describe(request: AuditedRequest, reply: FastifyReply, trail: AuditTrai
     actor: actorOf(request),
     entities,
     patients,
-  });
+  };
 }
 
+const EXISTS = 'SELECT 1 FROM resource WHERE resource_type = $1 AND id = $2';
+
 /** Registers the hooks on every request under /fhir and /admin. */
-export function auditFhirRequests(fastify: FastifyInstance, trail: AuditTrail): void {
+export function auditFhirRequests(fastify: FastifyInstance, trail: AuditTrail, db: DatabaseSession): void {
   fastify.addHook('onSend', async (request: AuditedRequest, reply, payload) => {
     // The stable error code of a refusal, from the OperationOutcome about to be sent (small; errors only).
     if (reply.statusCode >= 400 && AUDITED.test(request.url)) {
@@ -138,7 +137,14 @@ export function auditFhirRequests(fastify: FastifyInstance, trail: AuditTrail): 
   fastify.addHook('onResponse', async (request: AuditedRequest, reply) => {
     if (!AUDITED.test(request.url)) return;
     try {
-      describe(request, reply, trail);
+      const lookup = request.access?.filteredLookup;
+      if (reply.statusCode !== 404 || lookup === undefined || lookup.type === 'AuditEvent') {
+        trail.record(describe(request, reply, lookup !== undefined));
+        return;
+      }
+      // A 404 under a filter: whether the resource exists decides if the trail names a rule. Asked after the
+      // answer went out, so the refused caller cannot time it. (AuditEvent's own reads mark existing ones only.)
+      trail.recordLater(db.query(EXISTS, [lookup.type, lookup.id]).then((rows) => describe(request, reply, rows.length > 0)));
     } catch (err) {
       logger.error(`A request could not be described for the audit trail: ${(err as Error).message}`);
     }

@@ -15,6 +15,12 @@ interface ServerProfile {
   interactions?: Record<string, string[]>;
 }
 
+/**
+ * Types only the server writes, and the interactions it serves them with whatever a profile lists: AuditEvent
+ * is the audit trail (src/audit), read and searched, never created, changed or deleted through the API.
+ */
+const SERVER_WRITTEN: Record<string, readonly Interaction[]> = { AuditEvent: ['read', 'search-type'] };
+
 export class ConformanceRegistry {
   private readonly enabled: Map<string, ReadonlySet<Interaction>>;
 
@@ -58,7 +64,10 @@ export class ConformanceRegistry {
     const excluded = new Set(exclude);
     const enabled = new Map<string, ReadonlySet<Interaction>>();
     for (const type of include === '*' ? known : [...include].sort()) {
-      if (!excluded.has(type)) enabled.set(type, perType.get(type) ?? defaults);
+      if (excluded.has(type)) continue;
+      const listed = perType.get(type) ?? defaults;
+      const own = SERVER_WRITTEN[type];
+      enabled.set(type, own ? new Set([...listed].filter((i) => own.includes(i))) : listed);
     }
     return new ConformanceRegistry(enabled);
   }

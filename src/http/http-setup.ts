@@ -3,6 +3,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import { auditFhirRequests } from '../audit/fhir-request.audit';
 import { AuditTrail } from '../audit/audit-trail.service';
+import { DatabaseSession } from '../storage/database-session';
 import { authenticateOnArrival } from '../auth/authentication.hook';
 import { PrincipalResolver } from '../auth/fhir-principal';
 import { AppConfig } from '../config/app.config';
@@ -28,7 +29,7 @@ export function configureHttp(app: NestFastifyApplication, config: AppConfig): v
     reply.header('x-request-id', request.id);
   });
   authenticateOnArrival(fastify, app.get(PrincipalResolver), config.fhirBaseUrl);
-  auditFhirRequests(fastify, app.get(AuditTrail));
+  auditFhirRequests(fastify, app.get(AuditTrail), app.get(DatabaseSession));
   mountAuthorizationServer(app);
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser(JSON_MEDIA_TYPES, { parseAs: 'string' }, (_req, body, done) => {

@@ -38,7 +38,8 @@ export class ConsentRefusal {
   constructor(readonly error: 'access_denied' | 'invalid_request', readonly message: string) {}
 }
 
-export type ConsentDecision = { kind: 'granted'; grantId: string } | { kind: 'retry'; message: string } | ConsentRefusal;
+/** A granted consent names what it granted (for the audit trail). */
+export type ConsentDecision = { kind: 'granted'; grantId: string; scopes: string[]; patient?: string } | { kind: 'retry'; message: string } | ConsentRefusal;
 
 const INVALID_LAUNCH = 'This launch is no longer valid: it has expired, was used already, or was made for another app or user. Start it again from the launcher.';
 const DEFAULT_GRANT_CONTEXT_TTL = 90 * 24 * 3600;
@@ -134,7 +135,7 @@ export class ConsentService {
       userId: plan.user.id, fhirUser: plan.user.fhirUser, patient, encounter, needPatientBanner,
       smartStyleUrl: `${this.config.publicUrl}/smart/smart-style.json`,
     }, Math.max(60, ttl));
-    return { kind: 'granted', grantId };
+    return { kind: 'granted', grantId, scopes: [...plan.fixed, ...resource], patient };
   }
 
   /**

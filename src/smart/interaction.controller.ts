@@ -6,6 +6,7 @@
 import { Controller, Get, Param, Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Interaction } from 'oidc-provider';
+import { AuthorizationAudit } from '../audit/authorization.audit';
 import { Public } from '../auth/public.decorator';
 import { ClientsRepository } from './clients.repository';
 import { ConsentPlan, ConsentRefusal, ConsentService } from './consent.service';
@@ -21,6 +22,11 @@ import { PatientLookup } from './patient-lookup';
 import { describeScope } from './smart-scopes';
 import { EXPIRED_MESSAGE, SmartPagesFilter } from './smart-pages.filter';
 
+/** The app an interaction is for, as its authorization request named it. */
+function clientIdOf(details: Interaction): string | undefined {
+  return typeof details.params.client_id === 'string' ? details.params.client_id : undefined;
+}
+
 type UidRequest = FastifyRequest<{ Params: { uid: string }; Querystring: { name?: string | string[] } }>;
 
 @Controller('smart/interaction')
@@ -33,6 +39,7 @@ export class InteractionController {
     private readonly consent: ConsentService,
     private readonly clients: ClientsRepository,
     private readonly patients: PatientLookup,
+    private readonly audit: AuthorizationAudit,
   ) {}
 
   @Public()
@@ -57,7 +64,7 @@ export class InteractionController {
     if (!details) return;
     if (details.prompt.name !== 'login') return sendSeeOther(reply, `/smart/interaction/${details.uid}`);
     const username = form.field('username');
-    const result = await this.signIn.signIn(username, form.field('password'), req.ip);
+    const result = await this.signIn.signIn(username, form.field('password'), req.ip, clientIdOf(details));
     if (result.outcome === 'locked') {
       return this.showLogin(reply, details, 429, lockedMessage(result.retryAfterSeconds), username, { 'retry-after': String(result.retryAfterSeconds) });
     }
@@ -82,6 +89,7 @@ export class InteractionController {
     const decision = await this.consent.decide(plan, ticked, form.field('patient') || undefined);
     if (decision instanceof ConsentRefusal) return this.refuse(req, reply, decision);
     if (decision.kind === 'retry') return this.showConsent(reply, details, plan, 400, { name: '', ticked, message: decision.message });
+    this.audit.consent('granted', plan.user.id, plan.client.clientId, req.ip, { scopes: decision.scopes, patient: decision.patient });
     const returnTo = await this.host.provider.interactionResult(req.raw, reply.raw, { consent: { grantId: decision.grantId } },
       { mergeWithLastSubmission: true });
     sendSeeOther(reply, returnTo);
@@ -94,6 +102,8 @@ export class InteractionController {
     if (!(await this.formAllowed(req, uid, form))) return this.refuseForm(reply);
     const details = await this.details(req, reply, uid);
     if (!details) return;
+    this.audit.consent(details.prompt.name === 'consent' ? 'denied' : 'cancelled', details.session?.accountId, clientIdOf(details), req.ip,
+      { reason: 'The user did not allow access' });
     const returnTo = await this.host.provider.interactionResult(req.raw, reply.raw,
       { error: 'access_denied', error_description: 'The user did not allow access' }, { mergeWithLastSubmission: false });
     sendSeeOther(reply, returnTo);
@@ -121,6 +131,8 @@ export class InteractionController {
 
   /** The app must still hear of it: the result is recorded and the page links back through the provider. */
   private async refuse(req: UidRequest, reply: FastifyReply, refusal: ConsentRefusal): Promise<void> {
+    const details = await this.host.provider.interactionDetails(req.raw, reply.raw);
+    this.audit.consent('denied', details.session?.accountId, clientIdOf(details), req.ip, { reason: refusal.message });
     const returnTo = await this.host.provider.interactionResult(req.raw, reply.raw,
       { error: refusal.error, error_description: refusal.message }, { mergeWithLastSubmission: false });
     sendPage(reply, 403, noticePage({ title: 'Access cannot be given', message: refusal.message, continueHref: returnTo }));

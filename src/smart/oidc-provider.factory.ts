@@ -6,6 +6,7 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { DataSource } from 'typeorm';
+import { AuthorizationAudit } from '../audit/authorization.audit';
 import { AppConfig, APP_CONFIG } from '../config/app.config';
 import { ServerSecrets } from '../storage/server-secrets';
 import { ClientsRepository } from './clients.repository';
@@ -61,6 +62,7 @@ export class OidcProviderHost implements OnModuleInit {
     private readonly clients: ClientsRepository,
     private readonly users: UsersRepository,
     private readonly contexts: SmartContextStore,
+    private readonly audit: AuthorizationAudit,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -90,6 +92,9 @@ export class OidcProviderHost implements OnModuleInit {
     this.instance = new oidc.default(this.issuer, await this.configuration());
     // Behind a TLS-terminating proxy the public URL is https: trust X-Forwarded-Proto for cookies' Secure flag.
     this.instance.proxy = this.config.publicUrl.startsWith('https://');
+    // First, so that it sees each answer as it is finally sent (the middleware below may rewrite it).
+    this.instance.use(this.audit.providerMiddleware());
+    this.instance.on('grant.revoked', (ctx: KoaContextWithOIDC) => this.audit.grantRevoked(ctx));
     this.instance.use(this.tokenResponseContext());
     this.instance.use(offlineAccessAsksConsent());
     this.instance.use(grantedScopeInTokenResponse());

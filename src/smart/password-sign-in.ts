@@ -3,6 +3,7 @@
 // account or address comes back as `locked` before any password is looked at.
 // https://cheatsheetseries.owasp.org/cheatsheets/Authentication_Cheat_Sheet.html#authentication-responses
 import { Injectable } from '@nestjs/common';
+import { AuthorizationAudit } from '../audit/authorization.audit';
 import { LoginThrottle } from './login-throttle';
 import { AppUser, UsersRepository } from './users.repository';
 
@@ -22,19 +23,25 @@ export type SignInResult = { outcome: 'ok'; user: AppUser } | { outcome: 'failed
 
 @Injectable()
 export class PasswordSignIn {
-  constructor(private readonly users: UsersRepository, private readonly throttle: LoginThrottle) {}
+  constructor(private readonly users: UsersRepository, private readonly throttle: LoginThrottle, private readonly audit: AuthorizationAudit) {}
 
-  async signIn(username: string, password: string, address: string): Promise<SignInResult> {
+  /** `clientId`: the app the sign-in is for, if any (for the audit trail). */
+  async signIn(username: string, password: string, address: string, clientId?: string): Promise<SignInResult> {
     const attempt = await this.throttle.admit(username.slice(0, MAX_USERNAME), address);
-    if (!attempt.admitted) return { outcome: 'locked', retryAfterSeconds: attempt.retryAfterSeconds };
+    if (!attempt.admitted) {
+      this.audit.signIn('locked', username, address, undefined, clientId);
+      return { outcome: 'locked', retryAfterSeconds: attempt.retryAfterSeconds };
+    }
     const user = username.length > 0 && username.length <= MAX_USERNAME && password.length <= MAX_PASSWORD
       ? await this.users.verify(username, password)
       : undefined;
     if (!user) {
       await this.throttle.failed(attempt);
+      this.audit.signIn('failed', username, address, undefined, clientId);
       return { outcome: 'failed' };
     }
     await this.throttle.succeeded(attempt);
+    this.audit.signIn('ok', username, address, user, clientId);
     return { outcome: 'ok', user };
   }
 }

@@ -44,6 +44,10 @@ const RULES: Record<string, AccessRule> = {
   'GET /fhir/:type/:id/_history': 'history-instance',
   'GET /fhir/:type/:id/_history/:vid': 'vread',
   'POST /admin/access/explain': 'admin',
+  // AuditEvent, answered from the audit trail (src/audit/audit-event.controller.ts)
+  'GET /fhir/:type(^AuditEvent$)': 'search-type',
+  'POST /fhir/:type(^AuditEvent$)/_search': 'search-type',
+  'GET /fhir/:type(^AuditEvent$)/:id': 'read',
 };
 
 /** The authorization server's own endpoints: each authenticates its caller by the OAuth protocol itself. */

@@ -54,9 +54,9 @@ describe('a narrower profile and update-as-create', () => {
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'profiles-'));
     fs.writeFileSync(path.join(dir, 'server.json'), JSON.stringify({
-      resourceTypes: { include: ['Patient', 'Observation', 'AuditEvent'] },
+      resourceTypes: { include: ['Patient', 'Observation', 'Basic'] },
       defaultInteractions: ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'],
-      interactions: { AuditEvent: ['read', 'create', 'search-type'] },
+      interactions: { Basic: ['read', 'create', 'search-type'] },
     }));
     t = await startTestApp({ FHIR_PROFILES_DIR: dir, FHIR_UPDATE_CREATE: 'true' });
   });
@@ -67,7 +67,7 @@ describe('a narrower profile and update-as-create', () => {
 
   it('lists only the enabled types and their own interactions', async () => {
     const cs = JSON.parse((await http(t).get('/fhir/metadata')).text);
-    expect(cs.rest[0].resource.map((r: any) => r.type)).toEqual(['AuditEvent', 'Observation', 'Patient']);
+    expect(cs.rest[0].resource.map((r: any) => r.type)).toEqual(['Basic', 'Observation', 'Patient']);
     expect(cs.rest[0].resource[0].interaction.map((i: any) => i.code)).toEqual(['read', 'create', 'search-type']);
     expect(cs.rest[0].resource[2].updateCreate).toBe(true);
   });
@@ -75,9 +75,9 @@ describe('a narrower profile and update-as-create', () => {
   it('404s a type that is not enabled and 405s an interaction that is not', async () => {
     const med = await http(t).get('/fhir/Medication/1').set(AUTH);
     expect(med.status).toBe(404);
-    const del = await http(t).delete('/fhir/AuditEvent/1').set(AUTH);
+    const del = await http(t).delete('/fhir/Basic/1').set(AUTH);
     expect(del.status).toBe(405);
-    // At the instance address AuditEvent allows only read.
+    // At the instance address Basic allows only read.
     expect(del.headers.allow).toBe('GET, HEAD');
   });
 
@@ -92,16 +92,16 @@ describe('a narrower profile and update-as-create', () => {
   });
 
   it('lists in system history only the types whose history is served', async () => {
-    for (const type of ['Observation', 'AuditEvent']) {
+    for (const type of ['Observation', 'Basic']) {
       const body = type === 'Observation'
         ? { resourceType: type, status: 'final', code: { text: 'x' } }
-        : { resourceType: type, type: { code: 'rest' }, recorded: '2024-01-01T00:00:00Z', agent: [{ requestor: true, who: { display: 'x' } }], source: { observer: { display: 'x' } } };
+        : { resourceType: type, code: { text: 'x' } };
       expect((await http(t).post(`/fhir/${type}`).set(AUTH).set('content-type', 'application/fhir+json').send(JSON.stringify(body))).status).toBe(201);
     }
     const history = JSON.parse((await http(t).get('/fhir/_history').set(AUTH)).text);
     const types = new Set(history.entry.map((e: any) => e.resource.resourceType));
     expect(types.has('Observation')).toBe(true);
-    expect(types.has('AuditEvent')).toBe(false);
+    expect(types.has('Basic')).toBe(false);
   });
 });
 

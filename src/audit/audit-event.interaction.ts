@@ -1,0 +1,164 @@
+// read and search-type of AuditEvent, answered from the audit trail (the server writes AuditEvents; nobody else
+// does) through the caller's access filter. Refusal details in a record are shown to administrators and backend
+// services only; to patients and practitioners the record is served with them left out, marked REDACTED.
+// https://hl7.org/fhir/R4/auditevent.html https://hl7.org/fhir/R4/http.html#read https://hl7.org/fhir/R4/search.html
+import { Inject, Injectable } from '@nestjs/common';
+import { AccessContext } from '../access/access-context';
+import { AppConfig, APP_CONFIG } from '../config/app.config';
+import { pageSize, pageUrl, Query, single } from '../interactions/paging';
+import { Headers, strictHandling } from '../interactions/request-headers';
+import { bundleText, BundleLink, outcomeEntry, searchEntry } from '../outcome/bundle.builder';
+import { FhirResult, versionHeaders } from '../outcome/fhir-result';
+import { FhirError, issue, outcome } from '../outcome/operation-outcome';
+import { PageCursors } from '../search/page-cursor';
+import { DatabaseSession } from '../storage/database-session';
+import { StoredVersion } from '../storage/stored-resource';
+import { auditPageStatement, auditReadStatement, AuditRow, AuditSearch, parseAuditSearch } from './audit-event.query';
+import { PATIENT_ROLE } from './audit-codes';
+import { DENIAL_SEPARATOR } from './fhir-request.audit';
+
+const ID = /^[A-Za-z0-9\-.]{1,64}$/;
+const REDACTED = { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'REDACTED', display: 'redacted' };
+const DENIAL_DETAILS = new Set(['access-rule', 'access-detail']);
+
+function stored(row: AuditRow, content: string): StoredVersion {
+  return { resourceType: 'AuditEvent', id: row.id, versionId: 1, lastUpdated: row.recorded, deleted: false, content };
+}
+
+interface Shown {
+  meta?: Record<string, unknown>;
+  outcomeDesc?: string;
+  agent?: { who?: { reference?: string }; altId?: string; name?: string }[];
+  entity?: { what?: { reference?: string }; role?: { system?: string; code?: string }; detail?: { type: string }[] }[];
+}
+
+const isPatientEntity = (e: NonNullable<Shown['entity']>[number]) => e.role?.system === PATIENT_ROLE.system && e.role.code === PATIENT_ROLE.code;
+const OTHER_PATIENT = 'another patient';
+
+/**
+ * The record as a patient or practitioner sees it: without the access rule that refused a request (the caller
+ * of that request was not told it either) and, for a token confined to one patient, without the other patients
+ * it names (as entities, or as the user who acted).
+ */
+function redacted(content: string, ownPatient: string | undefined): string {
+  const event = JSON.parse(content) as Shown;
+  let changed = false;
+  if (event.outcomeDesc?.includes(DENIAL_SEPARATOR)) {
+    event.outcomeDesc = event.outcomeDesc.split(DENIAL_SEPARATOR)[0];
+    changed = true;
+  }
+  if (ownPatient !== undefined) {
+    const kept = (event.entity ?? []).filter((e) => !isPatientEntity(e) || e.what?.reference === ownPatient);
+    if (event.entity && kept.length !== event.entity.length) {
+      event.entity = kept;
+      changed = true;
+    }
+    for (const agent of event.agent ?? []) {
+      const who = agent.who?.reference;
+      if (who === undefined || !who.startsWith('Patient/') || who === ownPatient) continue;
+      delete agent.who;
+      delete agent.altId;
+      agent.name = OTHER_PATIENT;
+      changed = true;
+    }
+  }
+  for (const entity of event.entity ?? []) {
+    if (!entity.detail?.some((d) => DENIAL_DETAILS.has(d.type))) continue;
+    entity.detail = entity.detail.filter((d) => !DENIAL_DETAILS.has(d.type));
+    if (entity.detail.length === 0) delete entity.detail;
+    changed = true;
+  }
+  if (!changed) return content;
+  if (event.entity?.length === 0) delete event.entity;
+  event.meta = { ...event.meta, security: [REDACTED] };
+  return JSON.stringify(event);
+}
+
+/** The patient a token is confined to (patient/ scopes, no user/ ones), if it is. */
+function confinedTo(access: AccessContext): string | undefined {
+  const p = access.principal;
+  return p?.patient !== undefined && !p.scopes.some((s) => s.startsWith('user/')) ? `Patient/${p.patient}` : undefined;
+}
+
+@Injectable()
+export class AuditEventInteraction {
+  constructor(
+    private readonly db: DatabaseSession,
+    private readonly cursors: PageCursors,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  private shown(access: AccessContext, row: AuditRow): string {
+    const role = access.principal?.role;
+    if (role !== 'patient' && role !== 'practitioner') return row.content; // administrators, backend services
+    return redacted(row.content, confinedTo(access));
+  }
+
+  /** The patients this read is about, for its own record: only its own patient's, for a confined token. */
+  private touch(access: AccessContext, row: AuditRow): void {
+    const own = confinedTo(access);
+    access.touch(own === undefined ? row.compartments : row.compartments.filter((k) => k === own));
+  }
+
+  async read(access: AccessContext, id: string): Promise<FhirResult> {
+    if (!ID.test(id)) throw FhirError.of(400, 'invalid', 'invalid-id', 'The id is not a valid FHIR id', ['id']);
+    const { sql, params } = auditReadStatement(id, access.rowFilter('AuditEvent', 'r'));
+    const [row] = await this.db.query<AuditRow>(sql, params);
+    if (!row) {
+      // For the trail's own record of this read: the record exists but the token does not reach it.
+      const exists = auditReadStatement(id, undefined);
+      if ((await this.db.query(exists.sql, exists.params)).length > 0) access.filteredLookup = { type: 'AuditEvent', id, permission: 'r' };
+      throw FhirError.of(404, 'not-found', 'resource-not-found', `AuditEvent/${id} is not known`);
+    }
+    this.touch(access, row);
+    const version = stored(row, this.shown(access, row));
+    return { status: 200, headers: versionHeaders(version), raw: version.content ?? undefined };
+  }
+
+  async search(access: AccessContext, query: Query, headers: Headers): Promise<FhirResult> {
+    const base = this.config.fhirBaseUrl;
+    const search = parseAuditSearch(query, base);
+    if (search.unknown.length > 0 && strictHandling(headers)) {
+      throw new FhirError(400, search.unknown.map((p) =>
+        issue('error', 'not-supported', 'unknown-search-parameter', `Search parameter ${p} is not supported for AuditEvent`, [p])));
+    }
+    const count = pageSize(query, this.config.defaultPageSize, this.config.maxPageSize);
+    const binding = this.binding(access, search);
+    const rawCursor = single(query, '_cursor');
+    const after = rawCursor === undefined ? undefined : (await this.cursors.decode(rawCursor, binding)).position.id;
+    const rows = count === 0 ? [] : await this.page(access, search, count, after);
+    const page = rows.slice(0, count);
+    for (const row of page) this.touch(access, row);
+
+    const params: [string, string][] = [];
+    for (const [name, raw] of Object.entries(query)) {
+      if (raw === undefined || name === '_cursor' || search.unknown.includes(name)) continue;
+      for (const v of Array.isArray(raw) ? raw : [raw]) params.push([name, v]);
+    }
+    const path = `${base}/AuditEvent`;
+    const at = (cursor?: string) => pageUrl(path, cursor === undefined ? params : [...params, ['_cursor', cursor]]);
+    const link: BundleLink[] = [{ relation: 'self', url: at(rawCursor) }, { relation: 'first', url: at() }];
+    if (rows.length > count) {
+      const next = await this.cursors.encode({ position: { id: page[page.length - 1].seq, values: [] }, backwards: false }, binding);
+      link.push({ relation: 'next', url: at(next) });
+    }
+    const entries = page.map((row) => searchEntry(base, stored(row, this.shown(access, row))));
+    if (search.unknown.length > 0) {
+      entries.push(outcomeEntry(outcome(search.unknown.map((p) =>
+        issue('warning', 'not-supported', 'unknown-search-parameter', `Search parameter ${p} is not supported for AuditEvent and was ignored`, [p])))));
+    }
+    return { status: 200, raw: bundleText('searchset', link, entries) };
+  }
+
+  private page(access: AccessContext, search: AuditSearch, count: number, after?: string): Promise<AuditRow[]> {
+    const { sql, params } = auditPageStatement(search, access.rowFilter('AuditEvent', 's'), count, after);
+    return this.db.query<AuditRow>(sql, params);
+  }
+
+  /** A cursor is good only for the caller and the search that made it. */
+  private binding(access: AccessContext, search: AuditSearch): string {
+    const p = access.principal;
+    return JSON.stringify(['AuditEvent', p?.subject ?? null, p?.clientId ?? null, p?.patient ?? null, search.patient, search.agent,
+      search.entity, search.ids, search.date, search.ascending]);
+  }
+}
