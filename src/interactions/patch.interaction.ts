@@ -9,6 +9,7 @@ import { FhirResource, StoredVersion, withServerMeta } from '../storage/stored-r
 import { gone, notFound, requireIfMatch, requireValidId } from './interaction-errors';
 import { Headers, ifMatch } from './request-headers';
 import { ResourceBodyChecker } from './resource-body';
+import { sameContent } from './same-content';
 import { writeResponse } from './write-response';
 
 export const JSON_PATCH = 'application/json-patch+json';
@@ -48,7 +49,7 @@ export class PatchInteraction {
     }
     const operations = patchOperations(payload);
     const condition = ifMatch(headers);
-    const { stored } = await this.repository.modify(type, id, (current) => {
+    const { previous, stored } = await this.repository.modify(type, id, (current) => {
       requireIfMatch(condition, type, id, current);
       if (!current) throw notFound(type, id);
       if (current.deleted) throw gone(type, id);
@@ -58,8 +59,11 @@ export class PatchInteraction {
       }
       const candidate = withServerMeta(patched, id, current.versionId + 1, new Date());
       this.body.validate(candidate);
+      // A patch that changes nothing makes no new version, like an update.
+      if (sameContent(current.content!, candidate)) return null;
       return { resource: candidate, method: 'PATCH' };
     });
-    return writeResponse(this.config.fhirBaseUrl, stored!, 200, headers, `Patched ${type}/${id}`);
+    if (!stored) return { ...writeResponse(this.config.fhirBaseUrl, previous!, 200, headers, `${type}/${id} is unchanged; no new version`), unchanged: true };
+    return writeResponse(this.config.fhirBaseUrl, stored, 200, headers, `Patched ${type}/${id}`);
   }
 }
