@@ -5,11 +5,12 @@
 // id_tokens (typ JWT, audience the client) and refresh tokens (opaque) never pass.
 // https://hl7.org/fhir/smart-app-launch/app-launch.html#step-6-app-accesses-clinical-data-via-fhir-api
 import { Inject, Injectable } from '@nestjs/common';
-import { createLocalJWKSet, JWTPayload, jwtVerify } from 'jose';
-import { DataSource } from 'typeorm';
+import { JWTPayload } from 'jose';
+import { DatabaseSession } from '../storage/database-session';
 import { AppConfig, APP_CONFIG } from '../config/app.config';
 import { OidcProviderHost } from '../smart/oidc-provider.factory';
 import { FhirPrincipal } from './fhir-principal';
+import { LocalJwsKeys, sameMediaType } from './local-jws';
 
 export interface AccessTokenClaims extends JWTPayload {
   jti: string;
@@ -32,11 +33,11 @@ const LIVENESS = `
 
 @Injectable()
 export class AccessTokenVerifier {
-  private keys?: ReturnType<typeof createLocalJWKSet>;
+  private keys?: LocalJwsKeys;
 
   constructor(
     private readonly host: OidcProviderHost,
-    private readonly dataSource: DataSource,
+    private readonly db: DatabaseSession,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     host.useTokenVerifier((token) => this.claims(token));
@@ -49,24 +50,16 @@ export class AccessTokenVerifier {
 
   /** The claims of a live access token of ours, with its user's role and FHIR identity as they stand now. */
   private async verified(token: string): Promise<{ claims: AccessTokenClaims; user?: { role: string; fhirUser: string | null } } | undefined> {
-    this.keys ??= createLocalJWKSet(this.host.publicJwks as Parameters<typeof createLocalJWKSet>[0]);
-    let payload: AccessTokenClaims;
-    try {
-      ({ payload } = (await jwtVerify(token, this.keys, {
-        issuer: this.host.issuer,
-        audience: this.config.fhirBaseUrl,
-        typ: 'at+jwt',
-        algorithms: ['RS256', 'ES256'],
-        requiredClaims: ['exp', 'iat', 'jti', 'client_id', 'sub'],
-      })) as { payload: AccessTokenClaims });
-    } catch {
-      return undefined;
-    }
+    this.keys ??= new LocalJwsKeys(this.host.publicJwks);
+    const verified = this.keys.verify(token);
+    if (!verified || !sameMediaType(verified.header.typ, 'at+jwt')) return undefined;
+    const payload = verified.payload as AccessTokenClaims;
+    if (!this.validClaims(payload)) return undefined;
     // A backend service's token names its client as subject; any other subject is a user, whose tokens this
     // server issues only from a grant.
     if (payload.sub !== payload.client_id && !payload.gid) return undefined;
     const user = payload.gid ? payload.sub : null;
-    const [row] = (await this.dataSource.query(LIVENESS, [payload.jti, payload.client_id, user, payload.gid ?? null])) as {
+    const [row] = (await this.db.named(LIVENESS, [payload.jti, payload.client_id, user, payload.gid ?? null])) as {
       revoked: boolean; client_disabled: boolean | null; user_disabled: boolean | null; grant_live: boolean;
       user_role: string | null; user_fhir_user: string | null;
     }[];
@@ -74,6 +67,22 @@ export class AccessTokenVerifier {
     if (user === null) return { claims: payload };
     if (row.user_disabled !== false || row.user_role === null) return undefined;
     return { claims: payload, user: { role: row.user_role, fhirUser: row.user_fhir_user } };
+  }
+
+  /**
+   * The claims an access token of ours must carry, checked as RFC 7519 says: this issuer, the FHIR base URL among
+   * the audiences, not expired (`exp` after now), already valid (`nbf`, if any, not after now), issued at a
+   * number, and the identifiers every later step relies on.
+   */
+  private validClaims(c: AccessTokenClaims): boolean {
+    const now = Math.floor(Date.now() / 1000);
+    const audience = Array.isArray(c.aud) ? c.aud : [c.aud];
+    if (c.iss !== this.host.issuer || !audience.includes(this.config.fhirBaseUrl)) return false;
+    if (typeof c.exp !== 'number' || c.exp <= now || typeof c.iat !== 'number') return false;
+    if (c.nbf !== undefined && (typeof c.nbf !== 'number' || c.nbf > now)) return false;
+    for (const name of ['jti', 'client_id', 'sub'] as const) if (typeof c[name] !== 'string' || c[name] === '') return false;
+    for (const name of ['scope', 'gid', 'patient', 'encounter', 'fhirUser'] as const) if (c[name] !== undefined && typeof c[name] !== 'string') return false;
+    return true;
   }
 
   async principal(token: string): Promise<FhirPrincipal | null> {

@@ -30,15 +30,31 @@ export class DatabaseSession {
     const runner = (em as EntityManager).queryRunner as unknown as { databaseConnection?: PreparingClient } | undefined;
     const client = runner?.databaseConnection;
     if (!client) return em.query(sql, params) as Promise<T[]>;
-    let name = this.names.get(sql);
-    if (name === undefined) {
-      name = `s_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
-      this.names.set(sql, name);
-    }
-    return (await client.query({ name, text: sql, values: params })).rows as T[];
+    return (await client.query({ name: this.nameOf(sql), text: sql, values: params })).rows as T[];
   }
 
   private readonly names = new Map<string, string>();
+
+  /**
+   * A hot statement of fixed shape (token liveness, read by key), named so that every pooled connection parses
+   * and plans it once: in the ambient transaction when there is one, else straight on the pool. Only for
+   * statements whose text comes from a small set of shapes; searches, whose shapes are many, stay unnamed.
+   */
+  async named<T = Record<string, unknown>>(sql: string, params: unknown[]): Promise<T[]> {
+    const em = this.ambient.getStore();
+    if (em) return this.prepared<T>(em, sql, params);
+    const pool = (this.dataSource.driver as unknown as { master: PreparingClient }).master;
+    return (await pool.query({ name: this.nameOf(sql), text: sql, values: params })).rows as T[];
+  }
+
+  private nameOf(sql: string): string {
+    let name = this.names.get(sql);
+    if (name === undefined) {
+      name = `s_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
+      if (this.names.size < 10_000) this.names.set(sql, name);
+    }
+    return name;
+  }
 
   /** The EntityManager of the ambient transaction, if there is one. */
   get ambientManager(): EntityManager | undefined {
