@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { AppConfig, packageRoot } from '../config/app.config';
 import { ConformanceRegistry, Interaction } from './conformance.registry';
 import { SMART_CAPABILITIES } from '../smart/smart-capabilities';
+import { AUDIT_SEARCH_PARAMETERS } from '../audit/audit-event.query';
 
 const SERVER_NAME = 'FHIR Server';
 const SERVER_VERSION = (JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
@@ -41,9 +42,11 @@ export function buildCapabilityStatement(
       conditionalDelete: !interactions.includes('delete') ? 'not-supported' : config.conditionalDeleteMultiple ? 'multiple' : 'single',
     };
     if (interactions.includes('search-type')) {
-      const params = searchParams.all(type);
+      // AuditEvent is searched in the audit trail, by its own few parameters and without includes.
+      const audit = type === 'AuditEvent';
+      const params = searchParams.all(type).filter((p) => !audit || AUDIT_SEARCH_PARAMETERS.includes(p.code));
       entry.searchParam = params.map((p) => ({ name: p.code, definition: p.url, type: p.type }));
-      entry.searchInclude = ['*', ...params.filter((p) => p.type === 'reference').map((p) => `${type}:${p.code}`)];
+      entry.searchInclude = audit ? [] : ['*', ...params.filter((p) => p.type === 'reference').map((p) => `${type}:${p.code}`)];
       entry.searchRevInclude = registry.resourceTypes.flatMap((source) =>
         searchParams.all(source).filter((p) => p.type === 'reference' && p.targets.includes(type)).map((p) => `${source}:${p.code}`));
     }

@@ -25,25 +25,26 @@ function quote(identifier: string): string {
   return `"${identifier.replace(/"/g, '""')}"`;
 }
 
-async function makeRole(dataSource: DataSource): Promise<void> {
-  if ((await dataSource.query(ROLE_EXISTS, [APP_ROLE])).length > 0) return;
+async function makeRole(dataSource: DataSource, role: string): Promise<void> {
+  if ((await dataSource.query(ROLE_EXISTS, [role])).length > 0) return;
   try {
-    await dataSource.query(`CREATE ROLE ${APP_ROLE} NOLOGIN NOINHERIT`);
+    await dataSource.query(`CREATE ROLE ${quote(role)} NOLOGIN NOINHERIT`);
   } catch (err) {
     if (!ALREADY_MADE.has((err as { code?: string }).code ?? '')) throw err;
   }
 }
 
 /** Grants, each statement alone: a failed one says which. Every table present now, so re-run at every start. */
-async function grant(dataSource: DataSource): Promise<void> {
+async function grant(dataSource: DataSource, role: string): Promise<void> {
   const [{ name }] = (await dataSource.query(CURRENT_SCHEMA)) as { name: string }[];
   const schema = quote(name);
+  const to = quote(role);
   const statements = [
-    `GRANT USAGE ON SCHEMA ${schema} TO ${APP_ROLE}`,
-    `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${schema} TO ${APP_ROLE}`,
-    `GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${schema} TO ${APP_ROLE}`,
-    ...READ_ONLY.map((t) => `REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ${schema}.${t} FROM ${APP_ROLE}`),
-    ...APPEND_ONLY.map((t) => `REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON ${schema}.${t} FROM ${APP_ROLE}`),
+    `GRANT USAGE ON SCHEMA ${schema} TO ${to}`,
+    `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${schema} TO ${to}`,
+    `GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${schema} TO ${to}`,
+    ...READ_ONLY.map((t) => `REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ${schema}.${t} FROM ${to}`),
+    ...APPEND_ONLY.map((t) => `REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON ${schema}.${t} FROM ${to}`),
   ];
   // One transaction under a lock, so that concurrent starts on one database do not trip over each other's GRANTs.
   await dataSource.transaction(async (em) => {
@@ -57,23 +58,24 @@ async function grant(dataSource: DataSource): Promise<void> {
  * Returns the role's name, or undefined (with one warning) when the connecting role cannot do this: the
  * application then runs as the connecting role, and only audit_event's triggers keep it append-only.
  */
-export async function prepareAppRole(dataSource: DataSource, logger = new Logger('Database')): Promise<string | undefined> {
+export async function prepareAppRole(dataSource: DataSource, logger = new Logger('Database'), role = APP_ROLE): Promise<string | undefined> {
   try {
     for (let attempt = 1; ; attempt++) {
       try {
-        await makeRole(dataSource);
-        const [{ ok }] = (await dataSource.query(IS_MEMBER, [APP_ROLE])) as { ok: boolean }[];
+        await makeRole(dataSource, role);
+        const [{ ok }] = (await dataSource.query(IS_MEMBER, [role])) as { ok: boolean }[];
         // A role made by a CREATEROLE (not superuser) role is administered by it but not yet SET-able by it.
-        if (!ok) await dataSource.query(`GRANT ${APP_ROLE} TO CURRENT_USER`);
-        await grant(dataSource);
-        return APP_ROLE;
+        if (!ok) await dataSource.query(`GRANT ${quote(role)} TO CURRENT_USER`);
+        await grant(dataSource, role);
+        return role;
       } catch (err) {
         if ((err as { code?: string }).code !== CONCURRENT_UPDATE || attempt >= 5) throw err;
       }
     }
   } catch (err) {
-    logger.warn(`The application runs as the connecting database role: the role ${APP_ROLE} could not be set up ` +
-      `(${(err as Error).message}). audit_event stays append-only through its triggers only.`);
+    logger.warn(`The application runs as the connecting database role: the role ${role} could not be set up ` +
+      `(${(err as Error).message}). audit_event stays append-only through its triggers only. A superuser can make it ` +
+      `work: GRANT ${role} TO <the role of DATABASE_URL>, or give that role CREATEROLE before the role exists.`);
     return undefined;
   }
 }

@@ -45,7 +45,7 @@ export function createDataSource(url: string, { role, poolSize = 20 }: { role?: 
  * Migrates as the connecting role (the owner), prepares the application role, then opens the pool the
  * application uses, as that role when it could be prepared.
  */
-async function openDataSource(url: string): Promise<DataSource> {
+export async function openDataSource(url: string): Promise<DataSource> {
   const owner = createDataSource(url, { poolSize: 1 });
   let role: string | undefined;
   try {

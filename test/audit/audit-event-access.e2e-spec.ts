@@ -166,9 +166,11 @@ describe('writes', () => {
     expect(JSON.parse(res.text).resourceType).toBe('OperationOutcome');
   });
 
-  it('lists AuditEvent with read and search-type only', async () => {
+  it('lists AuditEvent with read and search-type only, and the parameters served', async () => {
     const cs = JSON.parse((await http(t).get('/fhir/metadata')).text);
     const audit = cs.rest[0].resource.find((r: any) => r.type === 'AuditEvent');
     expect(audit.interaction.map((i: any) => i.code)).toEqual(['read', 'search-type']);
+    expect(audit.searchParam.map((p: any) => p.name).sort()).toEqual(['_id', 'agent', 'date', 'entity', 'patient']);
+    expect(audit.searchInclude).toEqual([]);
   });
 });
