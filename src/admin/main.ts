@@ -4,6 +4,8 @@ import 'reflect-metadata';
 import { AccessContext } from '../access/access-context';
 import { AccessScope } from '../access/access-scope';
 import { INestApplicationContext } from '@nestjs/common';
+import { recordAdminCommand } from '../audit/admin-command.audit';
+import { AuditTrail } from '../audit/audit-trail.service';
 import { ConfigError } from '../config/app.config';
 import { DataDirInUseError } from '../database/data-dir.lock';
 import { AdminCommand, CommandError, UsageError } from './admin-command';
@@ -68,13 +70,15 @@ async function main(argv: string[]): Promise<void> {
   takeOverSignals();
   const context = await openAdminContext(config);
   app = context.app;
-  let exitCode: number;
+  let exitCode: number | undefined;
   try {
     // The CLI is the server's own tool, run by whoever holds the database: it acts for no token.
     const result = await AccessScope.run(AccessContext.internal(), () => command.run(options, context));
     await new Promise<void>((resolve) => process.stdout.write(`${JSON.stringify(result.output, null, 2)}\n`, () => resolve()));
     exitCode = result.exitCode;
   } finally {
+    // In the audit trail, written out as the context closes.
+    recordAdminCommand(context.app.get(AuditTrail), command.name, args, exitCode);
     await context.app.close();
     app = undefined;
   }

@@ -9,8 +9,8 @@ export interface Coding {
 const AUDIT_EVENT_TYPE = 'http://terminology.hl7.org/CodeSystem/audit-event-type';
 const RESTFUL_INTERACTION = 'http://hl7.org/fhir/restful-interaction';
 const DCM = 'http://dicom.nema.org/resources/ontology/DCM';
-/** The server's own subtypes of authorization events (none of the published code systems names them). */
-export const AUTHORIZATION_SUBTYPE_SYSTEM = 'urn:fhir-server:audit-event-subtype';
+/** The server's own subtypes of authorization and admin events (none of the published code systems names them). */
+export const AUDIT_SUBTYPE_SYSTEM = 'urn:fhir-server:audit-event-subtype';
 /** Identifiers of the server's users and registered apps, as agents. */
 export const USER_SYSTEM = 'urn:fhir-server:user';
 export const CLIENT_SYSTEM = 'urn:fhir-server:client';
@@ -45,7 +45,7 @@ const AUTHORIZATION_DISPLAY: Record<AuthorizationEvent, string> = {
 };
 
 export function authorizationSubtype(event: AuthorizationEvent): Coding {
-  return { system: AUTHORIZATION_SUBTYPE_SYSTEM, code: event, display: AUTHORIZATION_DISPLAY[event] };
+  return { system: AUDIT_SUBTYPE_SYSTEM, code: event, display: AUTHORIZATION_DISPLAY[event] };
 }
 
 /** C create, R read, U update, D delete, E execute (searches, batches, sign-ins). */

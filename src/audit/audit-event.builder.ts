@@ -52,13 +52,16 @@ function agents(actor: AuditActor): Record<string, unknown>[] {
   const network = actor.address ? { network: { address: actor.address, type: '2' } } : {};
   const policy = actor.tokenId ? { policy: [actor.tokenId] } : {};
   const list: Record<string, unknown>[] = [];
-  if (actor.userId || actor.fhirUser || actor.userName) {
+  if (actor.userId || actor.fhirUser) {
     const who: Record<string, unknown> = {};
     if (actor.fhirUser) who.reference = actor.fhirUser;
     if (actor.userId) who.identifier = { system: USER_SYSTEM, value: actor.userId };
     list.push({
       type: { coding: [HUMAN_USER] }, who, ...(actor.userName ? { altId: actor.userName } : {}), requestor: true, ...network, ...policy,
     });
+  } else if (actor.userName) {
+    // Known by name only (an operator of the admin CLI, by operating-system account).
+    list.push({ type: { coding: [HUMAN_USER] }, name: actor.userName, requestor: true, ...network });
   }
   if (actor.clientId) {
     const requestor = list.length === 0;

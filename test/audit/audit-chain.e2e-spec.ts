@@ -132,9 +132,15 @@ describe('audit verify', () => {
   });
 
   it('passes on the intact chain and prints its head', async () => {
-    const [last] = await rows("SELECT seq::text AS seq, encode(hash, 'hex') AS hash FROM audit_event ORDER BY audit_event.seq DESC LIMIT 1");
+    const [last] = await rows('SELECT seq::text AS seq FROM audit_event ORDER BY audit_event.seq DESC LIMIT 1');
     expect(intact.code).toBe(0);
-    expect(intact.json).toMatchObject({ intact: true, records: Number(last.seq), firstSeq: '1', lastSeq: last.seq, head: last.hash, firstBroken: null, problems: [] });
+    // The run itself is in the trail, after the head it printed.
+    const [run] = await rows("SELECT seq::int AS seq, content FROM audit_event WHERE content LIKE '%admin-command%' ORDER BY seq");
+    expect(intact.json).toMatchObject({ intact: true, records: run.seq - 1, firstSeq: '1', lastSeq: String(run.seq - 1), firstBroken: null, problems: [] });
+    expect(last.seq).toBe(String(run.seq));
+    expect(JSON.parse(run.content)).toMatchObject({
+      subtype: [{ code: 'admin-command' }], outcome: '0', agent: [{ name: expect.stringContaining('@'), requestor: true }], entity: [{ name: 'audit verify' }],
+    });
   });
 
   it('names a record whose content was edited', async () => {
@@ -147,6 +153,8 @@ describe('audit verify', () => {
       expect(run.json.firstBroken).toMatchObject({ seq: '5', reason: 'content-edited' });
       expect(run.json.problems).toHaveLength(1);
       expect(run.stderr).toMatch(/broken at record 5/);
+      const [recorded] = await rows("SELECT content FROM audit_event WHERE content LIKE '%admin-command%' ORDER BY seq DESC LIMIT 1");
+      expect(JSON.parse(recorded.content)).toMatchObject({ outcome: '4', outcomeDesc: 'exit status 1' });
     } finally {
       await tamper('UPDATE audit_event SET content = $1 WHERE seq = 5', [row.content]);
     }
@@ -168,6 +176,7 @@ describe('audit verify', () => {
 
   it('names a removal whose gap was closed by renumbering the records after it', async () => {
     const [row] = await rows('SELECT * FROM audit_event WHERE seq = 3');
+    const [{ max }] = await rows('SELECT max(seq)::int AS max FROM audit_event');
     await tamper('DELETE FROM audit_event WHERE seq = 3');
     await tamper('UPDATE audit_event SET seq = seq + 10000000 WHERE seq > 3');
     await tamper('UPDATE audit_event SET seq = seq - 10000001 WHERE seq > 10000000');
@@ -176,6 +185,8 @@ describe('audit verify', () => {
       expect(run.code).toBe(1);
       expect(run.json.firstBroken).toMatchObject({ seq: '3', reason: 'record-removed' });
     } finally {
+      // The verify run's own record went onto the renumbered chain: it goes too.
+      await tamper('DELETE FROM audit_event WHERE seq >= $1', [max]);
       await tamper('UPDATE audit_event SET seq = seq + 10000001 WHERE seq >= 3');
       await tamper('UPDATE audit_event SET seq = seq - 10000000 WHERE seq > 10000000');
       await tamper('INSERT INTO audit_event SELECT * FROM json_populate_record(NULL::audit_event, $1)', [JSON.stringify({
