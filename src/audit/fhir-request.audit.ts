@@ -6,11 +6,11 @@ import { Logger } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessDenial } from '../access/access-context';
 import type { GuardedRequest } from '../access/access.guard';
+import { DatabaseSession } from '../storage/database-session';
 import {
   AuditAction, DOMAIN_RESOURCE_ROLE, outcomeOf, QUERY_ROLE, REQUEST_ID_SYSTEM, REQUEST_ID_TYPE, REST_TYPE, restSubtype, SYSTEM_OBJECT,
 } from './audit-codes';
 import { AuditActor, AuditEntity, AuditInput } from './audit-event.builder';
-import { DatabaseSession } from '../storage/database-session';
 import { AuditTrail } from './audit-trail.service';
 import { classifyRest, recordedQuery, RestCall } from './rest-interaction.classifier';
 
