@@ -82,6 +82,24 @@ describe('a patient token', () => {
     expect(ids(bundle(await http(t).get('/fhir/AuditEvent?_count=1000').set(bearer(tokenA))))).toEqual(expected);
   });
 
+  it('gets the same records through a batch Bundle, and 404 for another patient\'s record there too', async () => {
+    const onlyB = await dbIds("SELECT id FROM audit_event WHERE compartments @> ARRAY['Patient/' || $1] AND NOT compartments @> ARRAY['Patient/' || $2]", [B, A]);
+    const direct = ids(bundle(await http(t).get(`/fhir/AuditEvent?patient=Patient/${A}&_count=1000`).set(bearer(tokenA))));
+    const res = await http(t).post('/fhir').set(bearer(tokenA)).set('content-type', 'application/fhir+json').send({
+      resourceType: 'Bundle', type: 'batch', entry: [
+        { request: { method: 'GET', url: `AuditEvent?patient=Patient/${A}&_count=1000` } },
+        { request: { method: 'GET', url: `AuditEvent/${onlyB[0]}` } },
+      ],
+    });
+    expect(res.status).toBe(200);
+    const [search, read] = JSON.parse(res.text).entry;
+    expect(search.response.status).toBe('200 OK');
+    // the batch ran after the direct search, which is itself recorded: the batch sees at least those
+    expect(ids(search.resource)).toEqual(expect.arrayContaining(direct));
+    expect(JSON.stringify(search.resource)).not.toContain(`Patient/${B}"`);
+    expect(read.response.status).toMatch(/^404/);
+  });
+
   it('finds none of another patient\'s records', async () => {
     const aboutBoth = await dbIds("SELECT id FROM audit_event WHERE compartments @> ARRAY['Patient/' || $1, 'Patient/' || $2]", [A, B]);
     expect(aboutBoth.length).toBeGreaterThan(0); // the backend service's search of both patients' records

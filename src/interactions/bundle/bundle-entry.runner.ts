@@ -10,6 +10,7 @@ import { FhirError } from '../../outcome/operation-outcome';
 import { FhirResource } from '../../storage/stored-resource';
 import { AccessScope } from '../../access/access-scope';
 import { AccessRule, PERMISSIONS } from '../../access/interaction-permissions';
+import { AuditEventInteraction } from '../../audit/audit-event.interaction';
 import { criteriaFromQuery } from '../conditional-criteria';
 import { ConditionalDeleteInteraction } from '../conditional-delete.interaction';
 import { ConditionalUpdateInteraction } from '../conditional-update.interaction';
@@ -52,6 +53,7 @@ export class BundleEntryRunner {
     private readonly conditionalDelete: ConditionalDeleteInteraction,
     private readonly history: HistoryInteraction,
     private readonly search: SearchTypeInteraction,
+    private readonly auditEvents: AuditEventInteraction,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -113,12 +115,15 @@ export class BundleEntryRunner {
         return this.history.execute(e.query);
       case 'type':
         this.allow(type, 'search-type', 'search-type');
+        // AuditEvents live in the audit trail, not in the resource store: the same answer as at their own route.
+        if (type === 'AuditEvent') return this.auditEvents.search(AccessScope.current(), e.query, headers);
         return this.search.execute(type, e.query, headers, AccessScope.current().principal);
       case 'type-history':
         this.allow(type, 'history-type', 'history-type');
         return this.history.execute(e.query, type);
       case 'instance':
         this.allow(type, 'read', 'read');
+        if (type === 'AuditEvent') return this.auditEvents.read(AccessScope.current(), e.id!);
         return this.read.execute(type, e.id!, headers);
       case 'instance-history':
         this.allow(type, 'history-instance', 'history-instance');
