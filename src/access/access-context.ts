@@ -9,6 +9,7 @@ import { Criterion } from '../search/query/search-request';
 import { SqlBuilder } from '../search/query/sql-builder';
 import { parseResourceScope, Permission, ResourceScope } from '../smart/smart-scopes';
 import { practitionerPatientsSql } from './practitioner-patients.sql';
+import { SHARED_TYPES } from './shared-types';
 
 /** Why a request was refused or a row filtered out: recorded in the audit trail, never told to the caller. */
 export type DenialRule =
@@ -64,7 +65,12 @@ export class AccessContext {
     const isUser = principal.role !== undefined;
     const grants = principal.scopes.map(parseResourceScope).filter((s): s is ResourceScope => {
       if (!s) return false;
-      if (s.context === 'patient') return principal.patient !== undefined && PATIENT_ID.test(principal.patient);
+      // patient/ scopes need a user and a launch patient; a patient user's launch patient must still be the
+      // patient the account is linked to (an account relinked since consent keeps nothing of the old record).
+      if (s.context === 'patient') {
+        if (!isUser || principal.patient === undefined || !PATIENT_ID.test(principal.patient)) return false;
+        return principal.role !== 'patient' || principal.fhirUser === `Patient/${principal.patient}`;
+      }
       if (s.context === 'user') return principal.role === 'practitioner' || principal.role === 'admin';
       return !isUser; // system/ scopes belong to backend services, which act for no user
     });
@@ -77,6 +83,11 @@ export class AccessContext {
 
   get isAdmin(): boolean {
     return this.principal?.role === 'admin';
+  }
+
+  /** Admin functions: an administrator's token that was granted read on every type (`user/*.rs` or wider). */
+  get mayAdminister(): boolean {
+    return this.isAdmin && this.grants.some((g) => g.context === 'user' && g.type === '*' && g.permissions.has('r') && g.restriction === undefined);
   }
 
   touch(keys: readonly string[] | null | undefined): void {
@@ -102,9 +113,16 @@ export class AccessContext {
     }
   }
 
-  /** Whether a grant can reach anything of `type`: patient/ scopes never write types outside every compartment. */
+  /**
+   * Whether a grant can reach anything of `type`. Outside the patient compartment, patient/ scopes and a
+   * practitioner's user/ scopes read the shared types only (never write them: a practitioner who could write a
+   * PractitionerRole could widen their own reach), and nothing else; a restriction must be one the type can evaluate.
+   */
   private applies(g: ResourceScope, type: string, permission: Permission): boolean {
-    if (g.context === 'patient' && !this.defs!.compartmentTypes.has(type) && permission !== 'r' && permission !== 's') return false;
+    const confined = g.context === 'patient' || (g.context === 'user' && !this.isAdmin);
+    if (confined && !this.defs!.compartmentTypes.has(type)) {
+      if (!SHARED_TYPES.has(type) || (permission !== 'r' && permission !== 's')) return false;
+    }
     return g.restriction === undefined || this.defs!.restriction(type, g.restriction) !== null;
   }
 
@@ -128,10 +146,11 @@ export class AccessContext {
     return this.granting(type, permission).some((g) => g.restriction === undefined && this.reachesAll(g, type, permission));
   }
 
-  private reachesAll(g: ResourceScope, type: string, permission: Permission): boolean {
-    if (g.context === 'system') return true;
-    if (g.context === 'user') return this.isAdmin || this.defs!.practitionerAccess.has('all') || !this.defs!.compartmentTypes.has(type);
-    return !this.defs!.compartmentTypes.has(type) && (permission === 'r' || permission === 's');
+  /** Whether a grant that applies to `type` reaches every row of it (shared types: applies() allowed reading only). */
+  private reachesAll(g: ResourceScope, type: string, _permission: Permission): boolean {
+    if (g.context === 'system' || !this.defs!.compartmentTypes.has(type)) return true;
+    if (g.context === 'user') return this.isAdmin || this.defs!.practitionerAccess.has('all');
+    return false;
   }
 
   condition(b: SqlBuilder, alias: string, type: string, permission: Permission): string {
@@ -156,7 +175,10 @@ export class AccessContext {
     const reads = permission === 'r' || permission === 's';
     if (g.context === 'patient') {
       const own = b.bind([`Patient/${this.principal!.patient}`], 'text[]');
-      return reads ? `${alias}.compartments @> ${own}` : `(${alias}.compartments @> ${own} AND ${alias}.compartments <@ ${own})`;
+      const rows = reads ? `${alias}.compartments @> ${own}` : `(${alias}.compartments @> ${own} AND ${alias}.compartments <@ ${own})`;
+      // A practitioner's launch patient must still be one of the practitioner's patients, as the rule stands now.
+      if (this.principal!.role !== 'practitioner' || this.defs!.practitionerAccess.has('all')) return rows;
+      return `(${rows} AND ${own} <@ ${practitionerPatientsSql(b, this.principal?.fhirUser, this.defs!.practitionerAccess)})`;
     }
     const patients = practitionerPatientsSql(b, this.principal?.fhirUser, this.defs!.practitionerAccess);
     return reads ? `${alias}.compartments && ${patients}` : `(cardinality(${alias}.compartments) > 0 AND ${alias}.compartments <@ ${patients})`;

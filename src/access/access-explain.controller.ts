@@ -45,7 +45,7 @@ export class AccessExplainController {
     if (body === null || typeof body !== 'object') throw bad('Send a JSON object');
     const scope = optionalText(body.scope, 'scope', 4000) ?? '';
     const interaction = optionalText(body.interaction, 'interaction', 40) ?? 'read';
-    if (!(interaction in PERMISSIONS)) throw bad(`interaction must be one of ${Object.keys(PERMISSIONS).join(', ')}`);
+    if (!Object.hasOwn(PERMISSIONS, interaction)) throw bad(`interaction must be one of ${Object.keys(PERMISSIONS).join(', ')}`);
     const target = RESOURCE.exec(optionalText(body.resource, 'resource', 130) ?? '');
     if (!target) throw bad('resource must be Type/id');
     const role = optionalText(body.role, 'role', 20);
@@ -54,6 +54,8 @@ export class AccessExplainController {
       subject: 'explain', clientId: role === undefined ? 'explain' : 'explain-app', scopes: scope.split(' ').filter((s) => s !== ''),
       role: role as FhirPrincipal['role'], patient: optionalText(body.patient, 'patient', 64), fhirUser: optionalText(body.fhirUser, 'fhirUser', 130),
     };
+    // A patient user's launch patient is the record the account is linked to.
+    if (principal.role === 'patient' && principal.fhirUser === undefined && principal.patient !== undefined) principal.fhirUser = `Patient/${principal.patient}`;
     const access = this.policy.contextFor(principal);
     let answer: AccessExplanation = { decision: 'allowed', detail: '' };
     for (const permission of PERMISSIONS[interaction as keyof typeof PERMISSIONS]) {

@@ -33,7 +33,8 @@ export class AccessPolicy {
 
   /**
    * A restriction (`category=laboratory&code=…`) as the criteria of a search on `type`: only search parameters
-   * of that type, no result parameters. Anything else makes the scope give nothing on the type.
+   * of that type, matched on the resource's own index rows (no chain or _has, which would reach other resources
+   * unfiltered), no result parameters. Anything else makes the scope give nothing on the type.
    */
   private restriction(type: string, restriction: string): Criterion[] | null {
     const key = `${type}?${restriction}`;
@@ -47,7 +48,7 @@ export class AccessPolicy {
       }
       const request = this.engine.parse(type, query);
       const plain = request.unknown.length === 0 && request.sort.length === 0 && request.include.length === 0 &&
-        request.criteria.length > 0 && request.summary === undefined && request.elements === undefined && request.total === undefined;
+        request.criteria.length > 0 && request.criteria.every((c) => c.kind === 'param') && request.summary === undefined && request.elements === undefined && request.total === undefined;
       criteria = plain ? request.criteria : null;
     } catch {
       criteria = null;

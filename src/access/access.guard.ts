@@ -66,7 +66,10 @@ export class AccessGuard implements CanActivate {
 
   private decide(rule: AccessRule, access: AccessContext, request: GuardedRequest): void {
     if (rule === 'admin') {
-      if (!access.isAdmin) throw forbidden('admin-role-required', 'This function needs an administrator', 'the user is not an administrator');
+      if (!access.mayAdminister) {
+        throw forbidden('admin-role-required', 'This function needs an administrator\'s token with user/*.rs',
+          access.isAdmin ? 'the administrator\'s token lacks user/*.rs' : 'the user is not an administrator');
+      }
       return;
     }
     if (!TYPED_RULES.has(rule)) return; // system history and Bundles: decided per type and per entry below

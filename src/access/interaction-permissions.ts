@@ -26,7 +26,8 @@ export const PERMISSIONS: Record<Exclude<AccessRule, 'history-system' | 'batch-t
   'search-type': ['s'],
   create: ['c'],
   update: ['u'],
-  patch: ['u'],
+  // JSON Patch works on the stored content (a `test` operation compares with it): it needs read as well.
+  patch: ['u', 'r'],
   delete: ['d'],
   'conditional-update': ['u', 's'],
   'conditional-delete': ['d', 's'],

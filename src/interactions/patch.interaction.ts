@@ -62,7 +62,7 @@ export class PatchInteraction {
       // A patch that changes nothing makes no new version, like an update.
       if (sameContent(current.content!, candidate)) return null;
       return { resource: candidate, method: 'PATCH' };
-    });
+    }, 'u', true);
     if (!stored) return { ...writeResponse(this.config.fhirBaseUrl, previous!, 200, headers, `${type}/${id} is unchanged; no new version`), unchanged: true };
     return writeResponse(this.config.fhirBaseUrl, stored, 200, headers, `Patched ${type}/${id}`);
   }

@@ -89,7 +89,9 @@ export class SearchTypeInteraction {
     if (known !== undefined) return known; // the first page holds every match
     if (request.total === undefined && !firstPage) return undefined;
     // The planner's estimate reflects the whole table; a caller who sees part of it gets a count of that part.
-    if (request.total === 'estimate' && AccessScope.current().rowFilter(request.type, 's') === undefined) return this.search.estimate(base);
+    // (also when a chain or _has reaches filtered rows of other types)
+    const unfiltered = AccessScope.current().rowFilter(request.type, 's') === undefined && request.criteria.every((c) => c.kind === 'param');
+    if (request.total === 'estimate' && unfiltered) return this.search.estimate(base);
     if (request.total === 'estimate') {
       const counted = await this.search.count(base, DEFAULT_TOTAL_LIMIT);
       return counted > DEFAULT_TOTAL_LIMIT ? undefined : counted;

@@ -115,6 +115,7 @@ export class ResourceRepository {
    * that follow for them need no statement of their own (a transaction Bundle of many updates).
    */
   async lockForUpdate(type: string, ids: string[]): Promise<void> {
+    AccessScope.current(); // the locked rows are judged by modify(); even locking needs an access decision
     const em = this.db.ambientManager;
     if (!em || ids.length === 0) return;
     const rows = await this.db.prepared<VersionRow>(em, SELECT_MANY_FOR_UPDATE, [type, ids]);
@@ -138,11 +139,14 @@ export class ResourceRepository {
   async create(id: string, resource: FhirResource): Promise<StoredVersion> {
     // With nothing to check after the write, the write is one statement, atomic by itself: no BEGIN and COMMIT.
     if (!this.db.inTransaction && AccessScope.current().rowFilter(resource.resourceType, 'c') === undefined) {
-      return this.writeVersion(undefined, resource.resourceType, id, 1, 'POST', resource, true);
+      const stored = await this.writeVersion(undefined, resource.resourceType, id, 1, 'POST', resource, true);
+      this.touchWritten(stored);
+      return stored;
     }
     return this.db.transaction(async (em) => {
       const stored = await this.writeVersion(em, resource.resourceType, id, 1, 'POST', resource, true);
       await this.requireWritable(em, resource.resourceType, id, 'c');
+      this.touchWritten(stored);
       return stored;
     });
   }
@@ -156,6 +160,8 @@ export class ResourceRepository {
     id: string,
     plan: (current: StoredVersion | null) => WritePlan,
     permission: 'u' | 'd' = 'u',
+    /** Also needs the stored version to be readable (PATCH, which works on its content). */
+    readable = false,
   ): Promise<{ previous: StoredVersion | null; stored: StoredVersion | null }> {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -167,7 +173,9 @@ export class ResourceRepository {
           }
           // A stored version outside the caller's reach is treated as absent: the answer is the one a missing
           // resource gets, and it is never overwritten (an update that would create it is refused as not found).
-          if (previous !== null && !(await this.permits(em, type, id, permission))) {
+          const hidden = previous !== null &&
+            (!(await this.permits(em, type, id, permission)) || (readable && !(await this.permits(em, type, id, 'r'))));
+          if (hidden) {
             AccessScope.current().filteredLookup = { type, id, permission };
             if (plan(null)) throw notFound(type, id);
             return { previous: null, stored: null };
@@ -177,10 +185,13 @@ export class ResourceRepository {
           const next = (previous?.versionId ?? 0) + 1;
           const isNew = previous === null;
           if ('delete' in decided) {
-            return { previous, stored: await this.writeVersion(em, type, id, next, 'DELETE', null, isNew, previous) };
+            const deleted = await this.writeVersion(em, type, id, next, 'DELETE', null, isNew, previous);
+            this.touchWritten(deleted);
+            return { previous, stored: deleted };
           }
           const stored = await this.writeVersion(em, type, id, next, isNew ? 'PUT' : decided.method, decided.resource, isNew);
           await this.requireWritable(em, type, id, isNew || previous!.deleted ? 'c' : 'u');
+          this.touchWritten(stored);
           return { previous, stored };
         });
       } catch (err) {
@@ -211,10 +222,14 @@ export class ResourceRepository {
     const compartments = final
       ? this.compartments.keysFromReferences(final, rows.reference)
       : deletedVersion?.content ? this.compartments.keys(JSON.parse(deletedVersion.content) as FhirResource) : [];
-    AccessScope.current().touch(compartments);
     const params = [type, id, versionId, lastUpdated, deleted, content, compartments, method, ...this.indexWriter.paramsOf(rows)];
     const statement = isNew ? this.insertStatement : this.replaceStatement;
     await (em ? this.db.prepared(em, statement, params) : this.db.named(statement, params));
-    return { resourceType: type, id, versionId, lastUpdated, deleted, content, method };
+    return { resourceType: type, id, versionId, lastUpdated, deleted, content, method, compartments };
+  }
+
+  /** For the audit trail, once a write has passed its checks: the patients it wrote. */
+  private touchWritten(stored: StoredVersion): void {
+    AccessScope.current().touch(stored.compartments);
   }
 }

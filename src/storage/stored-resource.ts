@@ -11,6 +11,8 @@ export interface StoredVersion {
   method?: string;
   /** History position, for keyset paging. */
   seq?: string;
+  /** The patient-compartment keys written with this version (set by writes). */
+  compartments?: string[];
 }
 
 export interface FhirResource {

@@ -85,7 +85,8 @@ function casesFor(kind: KindName): WriteCase[] {
   const expected = [
     !can('u') ? 403 : !sees(theirs, 'u') ? 405 : sees(mine, 'u') ? 200 : 403,
     !can('d') ? 403 : 204,
-    !can('u') ? 403 : !sees(theirs, 'u') ? 404 : 200,
+    // a patch needs read as well as update (it works on the stored content)
+    !can('u') || !can('r') ? 403 : !sees(theirs, 'u') || !sees(theirs, 'r') ? 404 : 200,
     !can('c') || !can('s') ? 403 : sees(theirs, 's') ? 200 : sees(mine, 'c') ? 201 : 403,
     !can('d') || !can('s') ? 403 : 204,
   ];

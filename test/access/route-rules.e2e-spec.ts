@@ -70,6 +70,7 @@ const principals: Record<string, FhirPrincipal> = {
   'patient-token': { subject: 'u-patient', clientId: 'app', role: 'patient', fhirUser: 'Patient/p1', patient: 'p1', scopes: ['patient/Observation.rs'] },
   'practitioner-token': { subject: 'u-pract', clientId: 'app', role: 'practitioner', fhirUser: 'Practitioner/dr', scopes: ['user/*.cruds'] },
   'admin-token': { subject: 'u-admin', clientId: 'app', role: 'admin', scopes: ['user/*.rs'] },
+  'admin-narrow-token': { subject: 'u-admin', clientId: 'app', role: 'admin', scopes: ['user/Observation.rs'] },
 };
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
@@ -174,8 +175,8 @@ describe('the access diagnostic for administrators', () => {
   const explain = (token: string, body: object) =>
     request(t.origin).post('/admin/access/explain').set(bearer(token)).set('content-type', 'application/json').send(body);
 
-  it('is refused to patient and practitioner tokens and to backend services', async () => {
-    for (const token of ['patient-token', 'practitioner-token']) {
+  it('is refused to patient and practitioner tokens, an administrator\'s token without user/*.rs, and backend services', async () => {
+    for (const token of ['patient-token', 'practitioner-token', 'admin-narrow-token']) {
       const res = await explain(token, { resource: `Observation/${own}` });
       expect(res.status).toBe(403);
       expect(JSON.parse(res.text).issue[0].details.coding[0].code).toBe('admin-role-required');

@@ -8,6 +8,14 @@ import { AUTH, startTestApp, TestApp } from '../support/test-app';
 const principals: Record<string, FhirPrincipal> = {
   'amy-token': { subject: 'u-amy', clientId: 'app', role: 'patient', fhirUser: 'Patient/amy', patient: 'amy', scopes: ['patient/*.cruds'] },
   'doctor-token': { subject: 'u-doc', clientId: 'app', role: 'practitioner', fhirUser: 'Practitioner/doc', scopes: ['user/*.cruds'] },
+  // launched by the practitioner on a patient of the clinic, and on one outside it
+  'doctor-on-amy': { subject: 'u-doc', clientId: 'app', role: 'practitioner', fhirUser: 'Practitioner/doc', patient: 'amy', scopes: ['patient/*.rs'] },
+  'doctor-on-bob': { subject: 'u-doc', clientId: 'app', role: 'practitioner', fhirUser: 'Practitioner/doc', patient: 'bob', scopes: ['patient/*.rs'] },
+  // a patient account relinked to another record since its token's launch
+  'relinked-token': { subject: 'u-amy', clientId: 'app', role: 'patient', fhirUser: 'Patient/bob', patient: 'amy', scopes: ['patient/*.rs'] },
+  // a restriction that would reach other patients' data through _has
+  'has-restricted': { subject: 'u-amy', clientId: 'app', role: 'patient', fhirUser: 'Patient/amy', patient: 'amy',
+    scopes: ['patient/Medication.rs?_has:MedicationRequest:medication:patient=Patient/bob'] },
 };
 
 let t: TestApp;
@@ -59,5 +67,37 @@ describe.each([['a patient', 'amy-token'], ['a practitioner', 'doctor-token']])(
     const stored = await request(t.origin).get(`/fhir/Observation/${id}`).set(AUTH);
     expect(stored.body.subject.reference).toBe('Patient/amy');
     expect(stored.body.meta.versionId).toBe('1');
+  });
+});
+
+describe('reach decided again at every request', () => {
+  const get = (token: string, path: string) => request(t.origin).get(`/fhir/${path}`).set('authorization', `Bearer ${token}`);
+
+  it('gives a practitioner\'s launch patient only while the practitioner may see that patient', async () => {
+    expect((await get('doctor-on-amy', 'Patient/amy')).status).toBe(200);
+    expect((await get('doctor-on-bob', 'Patient/bob')).status).toBe(404);
+    expect((await get('doctor-on-bob', 'Observation?subject=Patient/bob')).body.total).toBe(0);
+  });
+
+  it('gives a patient account nothing of a launch patient it is no longer linked to', async () => {
+    const res = await get('relinked-token', 'Patient/amy');
+    expect(res.status).toBe(403);
+    expect(res.body.issue[0].details.coding[0].code).toBe('scope-missing');
+  });
+
+  it('grants nothing through a scope restriction with _has or a chain (they would reach rows unfiltered)', async () => {
+    const res = await get('has-restricted', 'Medication');
+    expect(res.status).toBe(403);
+  });
+
+  it('keeps patient and practitioner apps out of types outside the compartment that are not shared', async () => {
+    for (const type of ['Binary', 'Bundle', 'GuidanceResponse', 'Device', 'Contract']) {
+      expect([type, (await get('amy-token', type)).status]).toEqual([type, 403]);
+      expect([type, (await get('doctor-token', type)).status]).toEqual([type, 403]);
+    }
+    expect((await get('amy-token', 'Organization')).status).toBe(200);
+    // a practitioner reads the directory but cannot write it (a PractitionerRole would widen its own reach)
+    const role = await write('doctor-token', 'post', 'PractitionerRole', { resourceType: 'PractitionerRole', practitioner: { reference: 'Practitioner/doc' }, organization: { reference: 'Organization/clinic' } });
+    expect(role.status).toBe(403);
   });
 });

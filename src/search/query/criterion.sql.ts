@@ -75,6 +75,8 @@ export function criterionSql(ctx: CriterionContext, ownerType: string, owner: st
 function paramSql(ctx: CriterionContext, ownerType: string, owner: string, c: ParamCriterion): string {
   const { b } = ctx;
   const values = c.values.filter((v) => v !== '');
+  // A parameter given without a value (`code=` or `code=,`) is no criterion.
+  if (values.length === 0 && c.modifier !== 'missing') return 'TRUE';
   if (c.def.code === '_id') {
     const ids = values.map((v) => v.replace(/\\(.)/g, '$1'));
     return `${c.modifier === 'not' ? 'NOT ' : ''}${owner}.id = ANY(${b.bind(ids, 'text[]')})`;
@@ -116,7 +118,9 @@ function compositeSql(ctx: CriterionContext, ownerType: string, owner: string, c
   if (c.modifier === 'missing') {
     return `${c.values[0] === 'true' ? 'NOT ' : ''}EXISTS (SELECT 1 FROM ${INDEX_TABLES[comps[0].type]} ${first} WHERE ${joins.slice(0, 3).join(' AND ')})`;
   }
-  const alternatives = c.values.filter((v) => v !== '').map((value) => {
+  const given = c.values.filter((v) => v !== '');
+  if (given.length === 0) return 'TRUE';
+  const alternatives = given.map((value) => {
     const parts = splitUnescaped(value, '$');
     if (parts.length !== comps.length) {
       throw badParameter(c.name, `${c.name} takes ${comps.length} values separated by $`, 'invalid-composite-parameter');

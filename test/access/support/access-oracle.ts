@@ -37,6 +37,15 @@ function parseGrant(text: string): Grant {
 }
 
 /** The types of the official R4 Patient CompartmentDefinition that have at least one parameter. */
+/** The types outside the compartment that patient and practitioner apps may read, as the README lists them. */
+const SHARED = new Set([
+  'Practitioner', 'PractitionerRole', 'Organization', 'OrganizationAffiliation', 'Location', 'HealthcareService', 'Endpoint',
+  'Medication', 'MedicationKnowledge', 'Substance', 'ValueSet', 'CodeSystem', 'ConceptMap', 'NamingSystem', 'TerminologyCapabilities',
+  'StructureDefinition', 'StructureMap', 'SearchParameter', 'OperationDefinition', 'CapabilityStatement', 'CompartmentDefinition',
+  'ImplementationGuide', 'GraphDefinition', 'MessageDefinition', 'EventDefinition', 'Questionnaire', 'PlanDefinition',
+  'ActivityDefinition', 'Library', 'Measure', 'ObservationDefinition', 'SpecimenDefinition', 'DeviceDefinition',
+]);
+
 export function compartmentTypes(): Set<string> {
   const definition = readJson('fhir/r4/compartmentdefinition-patient.json') as { resource: { code: string; param?: string[] }[] };
   return new Set(definition.resource.filter((r) => (r.param ?? []).length > 0).map((r) => r.code));
@@ -56,9 +65,12 @@ export class AccessOracle {
   }
 
   private applying(kind: KindName, type: string, permission: Permission): Grant[] {
+    // Outside the patient compartment, patient/ scopes and a practitioner's user/ scopes only read the shared
+    // directory and definition types (README, "Access control"); administrators and backend services reach all.
+    const confined = (g: Grant) => g.context === 'patient' || (g.context === 'user' && (KINDS[kind] as { user?: string }).user !== 'admin');
+    const outside = !this.compartment.has(type);
     return this.grants.get(kind)!.filter((g) => (g.type === '*' || g.type === type) && g.permissions.has(permission) &&
-      // patient/ scopes never write a type that holds no patient's data
-      !(g.context === 'patient' && !this.compartment.has(type) && permission !== 'r' && permission !== 's') &&
+      !(confined(g) && outside && (!SHARED.has(type) || (permission !== 'r' && permission !== 's'))) &&
       (g.restriction === undefined || type === 'Observation'));
   }
 

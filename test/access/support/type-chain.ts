@@ -147,7 +147,9 @@ export class TypeChain {
     const patch: Step = {
       probe: async () => ({
         label: `patch ${key}`, kind, method: 'PATCH', path: this.at(key), body: [{ op: 'add', path: '/meta/tag/-', value: { system: 'http://example.org/patched', code: kind } }],
-        expect: this.gate(kind, ['u'], () => (hidden ? { status: 404, likeMissing: { path: `${this.type}/${missing}`, id: this.w.book.get(key).id, missingId: missing } } : { status: 200 })),
+        // JSON Patch works on the stored content: it needs read as well as update
+        expect: this.gate(kind, ['u', 'r'], () => (hidden || !this.sees(kind, key, 'r')
+          ? { status: 404, likeMissing: { path: `${this.type}/${missing}`, id: this.w.book.get(key).id, missingId: missing } } : { status: 200 })),
       }),
       after: (reply) => this.wrote(key, reply),
     };

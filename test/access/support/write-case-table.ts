@@ -15,7 +15,7 @@ export function home(kind: KindName): PatientLabel {
 
 export function writeCases(m: WriteMatrix, kind: KindName, wt: WriteType): WriteCase[] {
   const o = m.w.oracle;
-  const sees = (owner: PatientLabel | null, perm: 'c' | 'u' | 'd' | 's') => o.sees(kind, m.placement(wt, owner), perm);
+  const sees = (owner: PatientLabel | null, perm: 'c' | 'r' | 'u' | 'd' | 's') => o.sees(kind, m.placement(wt, owner), perm);
   const compartment = wt.type !== 'Medication';
   const owners: (PatientLabel | null)[] = compartment ? ['A', 'B'] : [null];
   const mine = compartment ? home(kind) : null;
@@ -53,7 +53,8 @@ export function writeCases(m: WriteMatrix, kind: KindName, wt: WriteType): Write
         const missingId = m.missingId();
         const ops: unknown[] = [{ op: 'add', path: '/extension/-', value: { url: 'http://example.org/patched', valueString: kind } }];
         if (from !== to) ops.push({ op: 'replace', path: '/subject', value: { reference: `Patient/${m.book.get(to!).id}` } });
-        const expect = m.gate(kind, type, ['u'], (): Expect => (!sees(from, 'u')
+        // JSON Patch works on the stored content: it needs read as well as update, on the type and on the row
+        const expect = m.gate(kind, type, ['u', 'r'], (): Expect => (!sees(from, 'u') || !sees(from, 'r')
           ? { status: 404, likeMissing: { path: `${type}/${missingId}`, id: m.book.get(pkey).id, missingId } }
           : { status: sees(to, 'u') ? 200 : 403 }));
         return { label: `patch ${pkey}`, kind, method: 'PATCH', path: at(pkey), body: ops, expect };
