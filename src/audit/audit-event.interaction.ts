@@ -14,7 +14,7 @@ import { PageCursors } from '../search/page-cursor';
 import { DatabaseSession } from '../storage/database-session';
 import { StoredVersion } from '../storage/stored-resource';
 import { auditPageStatement, auditReadStatement, AuditRow, AuditSearch, parseAuditSearch } from './audit-event.query';
-import { PATIENT_ROLE } from './audit-codes';
+import { PATIENT_ROLE, USER_SYSTEM } from './audit-codes';
 import { DENIAL_SEPARATOR } from './fhir-request.audit';
 
 const ID = /^[A-Za-z0-9\-.]{1,64}$/;
@@ -28,8 +28,8 @@ function stored(row: AuditRow, content: string): StoredVersion {
 interface Shown {
   meta?: Record<string, unknown>;
   outcomeDesc?: string;
-  agent?: { who?: { reference?: string }; altId?: string; name?: string }[];
-  entity?: { what?: { reference?: string }; role?: { system?: string; code?: string }; detail?: { type: string }[] }[];
+  agent?: { who?: { reference?: string }; altId?: string; name?: string; network?: unknown; policy?: unknown }[];
+  entity?: { what?: { reference?: string }; role?: { system?: string; code?: string }; detail?: { type: string }[]; query?: string }[];
 }
 
 const isPatientEntity = (e: NonNullable<Shown['entity']>[number]) => e.role?.system === PATIENT_ROLE.system && e.role.code === PATIENT_ROLE.code;
@@ -42,36 +42,48 @@ const OTHER_PATIENT = 'another patient';
  */
 function redacted(content: string, ownPatient: string | undefined): string {
   const event = JSON.parse(content) as Shown;
-  let changed = false;
-  if (event.outcomeDesc?.includes(DENIAL_SEPARATOR)) {
-    event.outcomeDesc = event.outcomeDesc.split(DENIAL_SEPARATOR)[0];
-    changed = true;
-  }
+  if (event.outcomeDesc?.includes(DENIAL_SEPARATOR)) event.outcomeDesc = event.outcomeDesc.split(DENIAL_SEPARATOR)[0];
   if (ownPatient !== undefined) {
-    const kept = (event.entity ?? []).filter((e) => !isPatientEntity(e) || e.what?.reference === ownPatient);
-    if (event.entity && kept.length !== event.entity.length) {
-      event.entity = kept;
-      changed = true;
-    }
+    event.entity = (event.entity ?? []).filter((e) => !isPatientEntity(e) || e.what?.reference === ownPatient);
+    const byOtherPatient = (event.agent ?? []).some((a) => a.who?.reference?.startsWith('Patient/') && a.who.reference !== ownPatient);
     for (const agent of event.agent ?? []) {
+      // Another patient's request: who they are, where from, with which token and what they asked are theirs.
+      if (byOtherPatient) {
+        delete agent.network;
+        delete agent.policy;
+      }
       const who = agent.who?.reference;
       if (who === undefined || !who.startsWith('Patient/') || who === ownPatient) continue;
       delete agent.who;
       delete agent.altId;
       agent.name = OTHER_PATIENT;
-      changed = true;
     }
+    if (byOtherPatient) for (const entity of event.entity) delete entity.query;
   }
   for (const entity of event.entity ?? []) {
     if (!entity.detail?.some((d) => DENIAL_DETAILS.has(d.type))) continue;
     entity.detail = entity.detail.filter((d) => !DENIAL_DETAILS.has(d.type));
     if (entity.detail.length === 0) delete entity.detail;
-    changed = true;
   }
-  if (!changed) return content;
   if (event.entity?.length === 0) delete event.entity;
+  // Every record a patient or practitioner sees is this view, marked alike whether or not anything was left
+  // out, so the mark tells nothing (say, that a refused lookup hit a resource that exists).
   event.meta = { ...event.meta, security: [REDACTED] };
   return JSON.stringify(event);
+}
+
+/**
+ * For a token confined to one patient, the search keys it may match on: what its view of a record shows. Other
+ * patients and users (who may be patients) are not matched, so a search cannot confirm who else is in a record.
+ */
+function confinedSearch(search: AuditSearch, own: string): AuditSearch {
+  const shownKey = (k: string) => (!k.startsWith('Patient/') || k === own) && !k.startsWith(`${USER_SYSTEM}|`);
+  return {
+    ...search,
+    patient: search.patient.map((keys) => keys.filter((k) => k === own)),
+    agent: search.agent.map((keys) => keys.filter(shownKey)),
+    entity: search.entity.map((keys) => keys.filter(shownKey)),
+  };
 }
 
 /** The patient a token is confined to (patient/ scopes, no user/ ones), if it is. */
@@ -117,7 +129,9 @@ export class AuditEventInteraction {
 
   async search(access: AccessContext, query: Query, headers: Headers): Promise<FhirResult> {
     const base = this.config.fhirBaseUrl;
-    const search = parseAuditSearch(query, base);
+    const parsed = parseAuditSearch(query, base);
+    const own = confinedTo(access);
+    const search = own === undefined ? parsed : confinedSearch(parsed, own);
     if (search.unknown.length > 0 && strictHandling(headers)) {
       throw new FhirError(400, search.unknown.map((p) =>
         issue('error', 'not-supported', 'unknown-search-parameter', `Search parameter ${p} is not supported for AuditEvent`, [p])));

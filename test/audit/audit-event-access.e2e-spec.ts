@@ -82,6 +82,19 @@ describe('a patient token', () => {
     expect(ids(bundle(await http(t).get('/fhir/AuditEvent?_count=1000').set(bearer(tokenA))))).toEqual(expected);
   });
 
+  it('sees its refused lookup of a hidden resource exactly as its lookup of a missing one', async () => {
+    const missing = await http(t).get('/fhir/Observation/no-such-observation').set(bearer(tokenA));
+    expect(missing.status).toBe(404);
+    const missingRecord = (await log.ofRequest(missing)).id;
+    const view = async (id: string) => {
+      const event = bundle(await http(t).get(`/fhir/AuditEvent/${id}`).set(bearer(tokenA)));
+      // what differs between any two records: their ids, times, request ids and the resource asked for
+      const { id: _id, meta: { security }, recorded: _r, period: _p, entity, agent, ...rest } = event;
+      return { security, rest, agents: agent.map((a: any) => Object.keys(a).sort()), entities: entity.map((e: any) => Object.keys(e).sort()) };
+    };
+    expect(await view(refusal)).toEqual(await view(missingRecord));
+  });
+
   it('gets the same records through a batch Bundle, and 404 for another patient\'s record there too', async () => {
     const onlyB = await dbIds("SELECT id FROM audit_event WHERE compartments @> ARRAY['Patient/' || $1] AND NOT compartments @> ARRAY['Patient/' || $2]", [B, A]);
     const direct = ids(bundle(await http(t).get(`/fhir/AuditEvent?patient=Patient/${A}&_count=1000`).set(bearer(tokenA))));
@@ -103,8 +116,12 @@ describe('a patient token', () => {
   it('finds none of another patient\'s records', async () => {
     const aboutBoth = await dbIds("SELECT id FROM audit_event WHERE compartments @> ARRAY['Patient/' || $1, 'Patient/' || $2]", [A, B]);
     expect(aboutBoth.length).toBeGreaterThan(0); // the backend service's search of both patients' records
+    // Searching by the other patient matches nothing, not even the records about both: a search must not confirm
+    // who else is in a record the view leaves them out of.
     const res = bundle(await http(t).get(`/fhir/AuditEvent?patient=${B}&_count=1000`).set(bearer(tokenA)));
-    expect(ids(res)).toEqual(aboutBoth);
+    expect(ids(res)).toEqual([]);
+    expect(ids(bundle(await http(t).get(`/fhir/AuditEvent?agent=Patient/${B}&_count=1000`).set(bearer(tokenA))))).toEqual([]);
+    expect(ids(bundle(await http(t).get(`/fhir/AuditEvent?entity=Patient/${B}&_count=1000`).set(bearer(tokenA))))).toEqual([]);
     expect(JSON.stringify(res.entry ?? [])).not.toContain(`Patient/${B}`);
     const onlyB = await dbIds("SELECT id FROM audit_event WHERE compartments @> ARRAY['Patient/' || $1] AND NOT compartments @> ARRAY['Patient/' || $2]", [B, A]);
     expect(onlyB.length).toBeGreaterThan(0);
