@@ -42,7 +42,7 @@ export class ConditionalUpdateInteraction {
       }
       if (bodyId === undefined) return this.create.execute(type, resource, withoutIfNoneExist(headers), assignedId);
       // A resource that has the body's id but does not match the criteria must not be overwritten.
-      const current = await this.repository.readCurrent(type, bodyId);
+      const current = await this.repository.readCurrent(type, bodyId, 's'); // the route's own permissions are u and s
       if (current && !current.deleted) {
         throw FhirError.of(409, 'conflict', 'conditional-id-conflict',
           `${type}/${bodyId} exists but does not match the criteria; the conditional update cannot create it`);
