@@ -12,10 +12,9 @@ import { GuardedRequest } from '../access/access.guard';
 import { ResourceTypeGate } from '../conformance/resource-type.gate';
 import { negotiate } from '../http/content-negotiation';
 import { sendResult } from '../http/fhir-reply';
-import { FormBody } from '../http/json-body.parser';
+import { searchParameters } from '../http/json-body.parser';
 import { Query } from '../interactions/paging';
 import { FhirResult } from '../outcome/fhir-result';
-import { FhirError } from '../outcome/operation-outcome';
 import { AuditEventInteraction } from './audit-event.interaction';
 
 type Request = FastifyRequest<{ Params: { type: string; id: string }; Querystring: Query }> & GuardedRequest;
@@ -43,13 +42,7 @@ export class AuditEventController {
   @Post(`${AUDIT_EVENT_TYPE}/_search`)
   searchPost(@Req() req: Request, @Res() reply: FastifyReply) {
     return this.run(req, reply, (access) => {
-      if (req.body !== undefined && !(req.body instanceof FormBody)) {
-        throw FhirError.of(415, 'not-supported', 'search-body-unsupported', 'POST _search takes application/x-www-form-urlencoded parameters');
-      }
-      const merged: Query = { ...req.query };
-      for (const [k, v] of Object.entries((req.body as FormBody | undefined)?.params ?? {})) {
-        merged[k] = merged[k] === undefined ? v : [...([] as string[]).concat(merged[k] as string | string[]), ...v];
-      }
+      const merged: Query = searchParameters(req.query, req.body);
       return this.interaction.search(access, merged, req.headers);
     });
   }

@@ -25,7 +25,7 @@ import { FhirResult } from '../outcome/fhir-result';
 import { FhirError, issue } from '../outcome/operation-outcome';
 import { negotiate } from './content-negotiation';
 import { sendResult } from './fhir-reply';
-import { FormBody } from './json-body.parser';
+import { searchParameters } from './json-body.parser';
 
 type Params = { type: string; id: string; vid: string };
 type Request = FastifyRequest<{ Params: Params; Querystring: Query }>;
@@ -99,13 +99,7 @@ export class FhirController {
   @Post(':type/_search')
   searchPost(@Req() req: Request, @Res() reply: FastifyReply) {
     return this.typed(req, reply, (type) => {
-      if (req.body !== undefined && !(req.body instanceof FormBody)) {
-        throw FhirError.of(415, 'not-supported', 'search-body-unsupported', 'POST _search takes application/x-www-form-urlencoded parameters');
-      }
-      const merged: Query = { ...req.query };
-      for (const [k, v] of Object.entries((req.body as FormBody | undefined)?.params ?? {})) {
-        merged[k] = merged[k] === undefined ? v : [...([] as string[]).concat(merged[k] as string | string[]), ...v];
-      }
+      const merged: Query = searchParameters(req.query, req.body);
       return this.searchInteraction.execute(type, merged, req.headers, (req as RequestWithPrincipal).principal);
     });
   }

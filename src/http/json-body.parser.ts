@@ -59,3 +59,18 @@ export class FormBody {
     return new FormBody(params);
   }
 }
+
+/**
+ * The parameters of `POST [type]/_search`: the URL's query and the form body together (a name in both keeps
+ * every value); any body but a form is refused. https://hl7.org/fhir/R4/http.html#search
+ */
+export function searchParameters(query: Record<string, string | string[] | undefined>, body: unknown): Record<string, string | string[] | undefined> {
+  if (body !== undefined && !(body instanceof FormBody)) {
+    throw FhirError.of(415, 'not-supported', 'search-body-unsupported', 'POST _search takes application/x-www-form-urlencoded parameters');
+  }
+  const merged = { ...query };
+  for (const [k, v] of Object.entries((body as FormBody | undefined)?.params ?? {})) {
+    merged[k] = merged[k] === undefined ? v : [...([] as string[]).concat(merged[k] as string | string[]), ...v];
+  }
+  return merged;
+}
