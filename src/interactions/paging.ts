@@ -1,5 +1,4 @@
 // Shared result-parameter parsing for history and search: _count, _since and the opaque page cursor.
-import { BundleLink } from '../outcome/bundle.builder';
 import { FhirError } from '../outcome/operation-outcome';
 
 export type { Query } from '../search/query/search-request';
@@ -35,19 +34,6 @@ export function instantParam(query: Query, name: string): Date | undefined {
   return date;
 }
 
-/** Cursors are opaque to clients: a prefix and a position, base64url-encoded. */
-export function encodeCursor(kind: string, position: string): string {
-  return Buffer.from(kind + ':' + position, 'utf8').toString('base64url');
-}
-
-export function decodeCursor(query: Query, kind: string): string | undefined {
-  const raw = single(query, '_cursor');
-  if (raw === undefined) return undefined;
-  const text = Buffer.from(raw, 'base64url').toString('utf8');
-  if (!text.startsWith(`${kind}:`)) throw FhirError.of(400, 'invalid', 'invalid-cursor', 'The paging cursor is not valid');
-  return text.slice(kind.length + 1);
-}
-
 /** A link back to this server with the given parameters, in a stable order. */
 export function pageUrl(path: string, params: Record<string, string | undefined> | [string, string][]): string {
   const search = new URLSearchParams();
@@ -66,18 +52,4 @@ export function withinBudget<T extends { content: string | null }>(items: T[], b
     if (used > budget && i > 0) return items.slice(0, i);
   }
   return items;
-}
-
-/** self, first and (when another page follows) next links of one page; `kind` keeps cursors of one listing apart. */
-export function pageLinks(
-  path: string,
-  params: Record<string, string | undefined>,
-  kind: string,
-  current: string | undefined,
-  next: string | undefined,
-): BundleLink[] {
-  const at = (position: string | undefined) => pageUrl(path, { ...params, _cursor: position === undefined ? undefined : encodeCursor(kind, position) });
-  const links: BundleLink[] = [{ relation: 'self', url: at(current) }, { relation: 'first', url: at(undefined) }];
-  if (next !== undefined) links.push({ relation: 'next', url: at(next) });
-  return links;
 }

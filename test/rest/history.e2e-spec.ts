@@ -1,7 +1,7 @@
 // History of an instance, a type and the server: newest first, _count, _since, paging links.
 
 import { fhirClient, FhirClient, http } from '../support/clients';
-import { AUTH, startTestApp, TestApp } from '../support/test-app';
+import { AUTH, OTHER_AUTH, startTestApp, TestApp } from '../support/test-app';
 
 let t: TestApp;
 let client: FhirClient;
@@ -70,6 +70,28 @@ it('paging links stay correct while new versions are written', async () => {
   expect(nextUrl.startsWith(`${t.fhirBase}/Substance/_history?`)).toBe(true);
   const second = JSON.parse((await http(t).get(nextUrl.slice(t.origin.length)).set(AUTH)).text);
   expect(second.entry.map((e: any) => e.resource.code.text)).toEqual(['s0']);
+});
+
+it('history cursors are signed and bound: edited, used by another caller or on another listing, they are refused', async () => {
+  const first = JSON.parse((await http(t).get('/fhir/Substance/_history?_count=1').set(AUTH)).text);
+  const next = new URL(first.link.find((l: any) => l.relation === 'next').url as string);
+  const cursor = next.searchParams.get('_cursor')!;
+  expect(cursor).not.toMatch(/^[0-9]+$/);
+  const ask = async (path: string, value: string, auth = AUTH) =>
+    http(t).get(path).query({ _count: '1', _cursor: value }).set(auth);
+  expect((await ask('/fhir/Substance/_history', cursor)).status).toBe(200);
+  const [payload, signature] = cursor.split('.');
+  const edited = Buffer.from(JSON.stringify([0, '1', []])).toString('base64url');
+  for (const [path, value, auth] of [
+    ['/fhir/Substance/_history', `${edited}.${signature}`, AUTH],
+    ['/fhir/Substance/_history', cursor, OTHER_AUTH],
+    ['/fhir/Observation/_history', cursor, AUTH],
+    ['/fhir/_history', `${payload}.${signature}`, AUTH],
+  ] as const) {
+    const res = await ask(path, value, auth);
+    expect([path, res.status]).toEqual([path, 400]);
+    expect(JSON.parse(res.text).issue[0].details.coding[0].code).toBe('invalid-cursor');
+  }
 });
 
 it('_count=0 answers an empty page, with the total for an instance', async () => {
