@@ -4,6 +4,8 @@
 // https://hl7.org/fhir/R4/auditevent.html https://hl7.org/fhir/R4/http.html#read https://hl7.org/fhir/R4/search.html
 import { Inject, Injectable } from '@nestjs/common';
 import { AccessContext } from '../access/access-context';
+import { practitionerPatientsSql } from '../access/practitioner-patients.sql';
+import { SqlBuilder } from '../search/query/sql-builder';
 import { AppConfig, APP_CONFIG } from '../config/app.config';
 import { pageSize, pageUrl, Query, single } from '../interactions/paging';
 import { Headers, strictHandling } from '../interactions/request-headers';
@@ -35,17 +37,21 @@ interface Shown {
 const isPatientEntity = (e: NonNullable<Shown['entity']>[number]) => e.role?.system === PATIENT_ROLE.system && e.role.code === PATIENT_ROLE.code;
 const OTHER_PATIENT = 'another patient';
 
+/** Which patients a caller may see named in a record ('Patient/<id>'); undefined: every one. */
+type PatientsShown = ((key: string) => boolean) | undefined;
+
 /**
  * The record as a patient or practitioner sees it: without the access rule that refused a request (the caller
- * of that request was not told it either) and, for a token confined to one patient, without the other patients
- * it names (as entities, or as the user who acted).
+ * of that request was not told it either) and without the patients it names that the caller may not see (as
+ * entities, or as the user who acted): for a token confined to one patient, every other patient; for a
+ * practitioner, those outside the practitioner's patients.
  */
-function redacted(content: string, ownPatient: string | undefined): string {
+function redacted(content: string, shows: PatientsShown): string {
   const event = JSON.parse(content) as Shown;
   if (event.outcomeDesc?.includes(DENIAL_SEPARATOR)) event.outcomeDesc = event.outcomeDesc.split(DENIAL_SEPARATOR)[0];
-  if (ownPatient !== undefined) {
-    event.entity = (event.entity ?? []).filter((e) => !isPatientEntity(e) || e.what?.reference === ownPatient);
-    const byOtherPatient = (event.agent ?? []).some((a) => a.who?.reference?.startsWith('Patient/') && a.who.reference !== ownPatient);
+  if (shows !== undefined) {
+    event.entity = (event.entity ?? []).filter((e) => !isPatientEntity(e) || shows(e.what?.reference ?? ''));
+    const byOtherPatient = (event.agent ?? []).some((a) => a.who?.reference?.startsWith('Patient/') && !shows(a.who.reference));
     for (const agent of event.agent ?? []) {
       // Another patient's request: who they are, where from, with which token and what they asked are theirs.
       if (byOtherPatient) {
@@ -53,7 +59,7 @@ function redacted(content: string, ownPatient: string | undefined): string {
         delete agent.policy;
       }
       const who = agent.who?.reference;
-      if (who === undefined || !who.startsWith('Patient/') || who === ownPatient) continue;
+      if (who === undefined || !who.startsWith('Patient/') || shows(who)) continue;
       delete agent.who;
       delete agent.altId;
       agent.name = OTHER_PATIENT;
@@ -73,14 +79,15 @@ function redacted(content: string, ownPatient: string | undefined): string {
 }
 
 /**
- * For a token confined to one patient, the search keys it may match on: what its view of a record shows. Other
- * patients and users (who may be patients) are not matched, so a search cannot confirm who else is in a record.
+ * The search keys a patient or practitioner may match on: what its view of a record shows. Patients it may not
+ * see are not matched, nor, for a token confined to one patient, users (who may be patients), so a search cannot
+ * confirm who else is in a record.
  */
-function confinedSearch(search: AuditSearch, own: string): AuditSearch {
-  const shownKey = (k: string) => (!k.startsWith('Patient/') || k === own) && !k.startsWith(`${USER_SYSTEM}|`);
+function confinedSearch(search: AuditSearch, shows: (key: string) => boolean, hideUsers: boolean): AuditSearch {
+  const shownKey = (k: string) => (!k.startsWith('Patient/') || shows(k)) && !(hideUsers && k.startsWith(`${USER_SYSTEM}|`));
   return {
     ...search,
-    patient: search.patient.map((keys) => keys.filter((k) => k === own)),
+    patient: search.patient.map((keys) => keys.filter(shows)),
     agent: search.agent.map((keys) => keys.filter(shownKey)),
     entity: search.entity.map((keys) => keys.filter(shownKey)),
   };
@@ -100,16 +107,28 @@ export class AuditEventInteraction {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  private shown(access: AccessContext, row: AuditRow): string {
-    const role = access.principal?.role;
-    if (role !== 'patient' && role !== 'practitioner') return row.content; // administrators, backend services
-    return redacted(row.content, confinedTo(access));
+  /** The patients a patient or practitioner may see named in a record (one query for a practitioner's). */
+  private async patientsShown(access: AccessContext): Promise<PatientsShown> {
+    const own = confinedTo(access);
+    if (own !== undefined) return (key) => key === own;
+    const p = access.principal;
+    if (p?.role !== 'practitioner' || this.config.practitionerAccess.includes('all')) return undefined;
+    const b = new SqlBuilder();
+    const rows = await this.db.query<{ key: string }>(
+      `SELECT unnest(${practitionerPatientsSql(b, p.fhirUser, new Set(this.config.practitionerAccess))}) AS key`, b.params);
+    const reach = new Set(rows.map((r) => r.key));
+    return (key) => reach.has(key);
   }
 
-  /** The patients this read is about, for its own record: only its own patient's, for a confined token. */
-  private touch(access: AccessContext, row: AuditRow): void {
-    const own = confinedTo(access);
-    access.touch(own === undefined ? row.compartments : row.compartments.filter((k) => k === own));
+  private shown(access: AccessContext, row: AuditRow, shows: PatientsShown): string {
+    const role = access.principal?.role;
+    if (role !== 'patient' && role !== 'practitioner') return row.content; // administrators, backend services
+    return redacted(row.content, shows);
+  }
+
+  /** The patients this read is about, for its own record: those the caller may see. */
+  private touch(access: AccessContext, row: AuditRow, shows: PatientsShown): void {
+    access.touch(shows === undefined ? row.compartments : row.compartments.filter(shows));
   }
 
   async read(access: AccessContext, id: string): Promise<FhirResult> {
@@ -122,16 +141,17 @@ export class AuditEventInteraction {
       if ((await this.db.query(exists.sql, exists.params)).length > 0) access.filteredLookup = { type: 'AuditEvent', id, permission: 'r' };
       throw FhirError.of(404, 'not-found', 'resource-not-found', `AuditEvent/${id} is not known`);
     }
-    this.touch(access, row);
-    const version = stored(row, this.shown(access, row));
+    const shows = await this.patientsShown(access);
+    this.touch(access, row, shows);
+    const version = stored(row, this.shown(access, row, shows));
     return { status: 200, headers: versionHeaders(version), raw: version.content ?? undefined };
   }
 
   async search(access: AccessContext, query: Query, headers: Headers): Promise<FhirResult> {
     const base = this.config.fhirBaseUrl;
     const parsed = parseAuditSearch(query, base);
-    const own = confinedTo(access);
-    const search = own === undefined ? parsed : confinedSearch(parsed, own);
+    const shows = await this.patientsShown(access);
+    const search = shows === undefined ? parsed : confinedSearch(parsed, shows, confinedTo(access) !== undefined);
     if (search.unknown.length > 0 && strictHandling(headers)) {
       throw new FhirError(400, search.unknown.map((p) =>
         issue('error', 'not-supported', 'unknown-search-parameter', `Search parameter ${p} is not supported for AuditEvent`, [p])));
@@ -142,7 +162,7 @@ export class AuditEventInteraction {
     const after = rawCursor === undefined ? undefined : (await this.cursors.decode(rawCursor, binding)).position.id;
     const rows = count === 0 ? [] : await this.page(access, search, count, after);
     const page = rows.slice(0, count);
-    for (const row of page) this.touch(access, row);
+    for (const row of page) this.touch(access, row, shows);
 
     const params: [string, string][] = [];
     for (const [name, raw] of Object.entries(query)) {
@@ -156,7 +176,7 @@ export class AuditEventInteraction {
       const next = await this.cursors.encode({ position: { id: page[page.length - 1].seq, values: [] }, backwards: false }, binding);
       link.push({ relation: 'next', url: at(next) });
     }
-    const entries = page.map((row) => searchEntry(base, stored(row, this.shown(access, row))));
+    const entries = page.map((row) => searchEntry(base, stored(row, this.shown(access, row, shows))));
     if (search.unknown.length > 0) {
       entries.push(outcomeEntry(outcome(search.unknown.map((p) =>
         issue('warning', 'not-supported', 'unknown-search-parameter', `Search parameter ${p} is not supported for AuditEvent and was ignored`, [p])))));

@@ -62,6 +62,32 @@ afterAll(async () => {
   await t.close();
 });
 
+describe('a practitioner\'s token', () => {
+  it('sees the records about its patients without the patients outside its reach', async () => {
+    // the practitioner works at A's organization; B is elsewhere
+    const clinic = await seed(t, { resourceType: 'Organization', name: 'Clinic' });
+    const practitioner = await seed(t, { resourceType: 'Practitioner', name: [{ family: 'Quinn' }] });
+    await seed(t, { resourceType: 'PractitionerRole', practitioner: { reference: `Practitioner/${practitioner}` }, organization: { reference: `Organization/${clinic}` } });
+    const updated = await http(t).put(`/fhir/Patient/${A}`).set(bearer(system)).set('content-type', 'application/fhir+json')
+      .send({ resourceType: 'Patient', id: A, name: [{ family: 'Able' }], managingOrganization: { reference: `Organization/${clinic}` } });
+    expect(updated.status).toBe(200);
+    const scope = 'openid fhirUser user/AuditEvent.rs';
+    const app = await registerApp(t, { scope });
+    const doctor = await createUser(t, 'practitioner', `Practitioner/${practitioner}`);
+    const token = (await launchStandalone(t, app, doctor, scope)).tokens.access_token;
+
+    const aboutBoth = await dbIds("SELECT id FROM audit_event WHERE compartments @> ARRAY['Patient/' || $1, 'Patient/' || $2]", [A, B]);
+    expect(aboutBoth.length).toBeGreaterThan(0);
+    const found = bundle(await http(t).get(`/fhir/AuditEvent?patient=Patient/${A}&_count=1000`).set(bearer(token)));
+    expect(ids(found)).toEqual(expect.arrayContaining(aboutBoth));
+    const text = JSON.stringify(found.entry);
+    expect(text).toContain(`Patient/${A}`);
+    expect(text).not.toContain(`Patient/${B}`);
+    // nor can it find records by the patient it may not see
+    expect(ids(bundle(await http(t).get(`/fhir/AuditEvent?patient=Patient/${B}&_count=1000`).set(bearer(token))))).toEqual([]);
+  });
+});
+
 describe('a patient token', () => {
   it('finds exactly the records about its patient, with other patients left out', async () => {
     const expected = await dbIds("SELECT id FROM audit_event WHERE compartments @> ARRAY['Patient/' || $1]", [A]);
