@@ -34,7 +34,7 @@ export class LocalJwsKeys {
     const entry = this.keys.get(header.kid);
     if (!entry || entry.alg !== header.alg) return undefined;
     const key = entry.alg === 'ES256' ? { key: entry.key, dsaEncoding: 'ieee-p1363' as const } : entry.key;
-    const signed = verify('sha256', Buffer.from(`${parts[0]}.${parts[1]}`, 'ascii'), key, Buffer.from(parts[2], 'base64url'));
+    const signed = verify('sha256', Buffer.from(token.slice(0, parts[0].length + 1 + parts[1].length), 'ascii'), key, Buffer.from(parts[2], 'base64url'));
     return signed ? { header, payload } : undefined;
   }
 }

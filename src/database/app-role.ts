@@ -13,22 +13,35 @@ const READ_ONLY = ['schema_migrations'];
 const APPEND_ONLY = ['audit_event'];
 
 const ROLE_EXISTS = 'SELECT 1 FROM pg_roles WHERE rolname = $1';
+/**
+ * Role names cannot be bound parameters, so only names of one fixed shape are accepted: `fhir_app`, or (for tests
+ * on a shared cluster) `fhir_app_` followed by lower-case letters, digits and underscores. Nothing else reaches SQL.
+ */
+const ROLE_NAME = /^fhir_app(_[a-z0-9]{1,40}){0,3}$/;
 /** PostgreSQL 16 separated taking a role on (SET) from membership. */
 const IS_MEMBER = "SELECT pg_has_role(current_user, $1, CASE WHEN current_setting('server_version_num')::int >= 160000 THEN 'SET' ELSE 'MEMBER' END) AS ok";
-const CURRENT_SCHEMA = 'SELECT current_schema() AS name';
 /** Two different server processes may make the role at the same moment: one of them sees one of these. */
 const ALREADY_MADE = new Set(['42710', '23505']);
 /** GRANTs by concurrent starts on the same tables: "tuple concurrently updated". */
 const CONCURRENT_UPDATE = 'XX000';
 
-function quote(identifier: string): string {
-  return `"${identifier.replace(/"/g, '""')}"`;
+function checkedRole(role: string): string {
+  if (!ROLE_NAME.test(role)) throw new Error('The application role name must be fhir_app or fhir_app_<lower-case letters and digits>');
+  return role;
+}
+
+/**
+ * The schema is named by PostgreSQL itself (current_schema(), quoted by format's %I) inside the statement:
+ * its name never passes through this process.
+ */
+function inCurrentSchema(template: string): string {
+  return `DO $$ BEGIN EXECUTE format('${template}', current_schema()); END $$`;
 }
 
 async function makeRole(dataSource: DataSource, role: string): Promise<void> {
   if ((await dataSource.query(ROLE_EXISTS, [role])).length > 0) return;
   try {
-    await dataSource.query(`CREATE ROLE ${quote(role)} NOLOGIN NOINHERIT`);
+    await dataSource.query(`CREATE ROLE ${checkedRole(role)} NOLOGIN NOINHERIT`);
   } catch (err) {
     if (!ALREADY_MADE.has((err as { code?: string }).code ?? '')) throw err;
   }
@@ -36,15 +49,14 @@ async function makeRole(dataSource: DataSource, role: string): Promise<void> {
 
 /** Grants, each statement alone: a failed one says which. Every table present now, so re-run at every start. */
 async function grant(dataSource: DataSource, role: string): Promise<void> {
-  const [{ name }] = (await dataSource.query(CURRENT_SCHEMA)) as { name: string }[];
-  const schema = quote(name);
-  const to = quote(role);
+  const to = checkedRole(role);
   const statements = [
-    `GRANT USAGE ON SCHEMA ${schema} TO ${to}`,
-    `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${schema} TO ${to}`,
-    `GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${schema} TO ${to}`,
-    ...READ_ONLY.map((t) => `REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ${schema}.${t} FROM ${to}`),
-    ...APPEND_ONLY.map((t) => `REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON ${schema}.${t} FROM ${to}`),
+    inCurrentSchema(`GRANT USAGE ON SCHEMA %I TO ${to}`),
+    inCurrentSchema(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA %I TO ${to}`),
+    inCurrentSchema(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA %I TO ${to}`),
+    // table names from the fixed lists above, found on the search path (the current schema)
+    ...READ_ONLY.map((t) => `REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ${t} FROM ${to}`),
+    ...APPEND_ONLY.map((t) => `REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON ${t} FROM ${to}`),
   ];
   // One transaction under a lock, so that concurrent starts on one database do not trip over each other's GRANTs.
   await dataSource.transaction(async (em) => {
@@ -65,7 +77,7 @@ export async function prepareAppRole(dataSource: DataSource, logger = new Logger
         await makeRole(dataSource, role);
         const [{ ok }] = (await dataSource.query(IS_MEMBER, [role])) as { ok: boolean }[];
         // A role made by a CREATEROLE (not superuser) role is administered by it but not yet SET-able by it.
-        if (!ok) await dataSource.query(`GRANT ${quote(role)} TO CURRENT_USER`);
+        if (!ok) await dataSource.query(`GRANT ${checkedRole(role)} TO CURRENT_USER`);
         await grant(dataSource, role);
         return role;
       } catch (err) {
