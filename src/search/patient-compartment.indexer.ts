@@ -22,8 +22,7 @@ const PATIENT_REFERENCE = /^Patient\/([A-Za-z0-9\-.]{1,64})(\/_history\/[^/]+)?$
 const PATIENT_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 /** For each type, the search parameters that put a resource of it into a patient's compartment. */
-function compartmentParams(): Map<string, ReadonlySet<string>> {
-  const definition = readJson('fhir/r4/compartmentdefinition-patient.json') as CompartmentDefinition;
+function compartmentParams(definition: CompartmentDefinition): Map<string, ReadonlySet<string>> {
   return new Map(definition.resource.filter((r) => (r.param ?? []).length > 0).map((r) => [r.code, new Set(r.param)]));
 }
 
@@ -32,8 +31,7 @@ function compartmentParams(): Map<string, ReadonlySet<string>> {
  * that start at that type. "where(resolve() is Patient)" is dropped because only references that name a
  * Patient are kept anyway, and resolve() cannot run while writing.
  */
-function compartmentExpressions(): Map<string, string> {
-  const definition = readJson('fhir/r4/compartmentdefinition-patient.json') as CompartmentDefinition;
+function compartmentExpressions(definition: CompartmentDefinition): Map<string, string> {
   const params = readR4Definitions<SearchParameter>('search-parameters.json').entry.map((e) => e.resource);
   const out = new Map<string, string>();
   for (const { code: type, param } of definition.resource) {
@@ -52,8 +50,9 @@ function compartmentExpressions(): Map<string, string> {
 @Injectable()
 export class PatientCompartmentIndexer {
   private readonly expressions = new Map<string, CompiledExpression | null>();
-  private readonly sources = compartmentExpressions();
-  private readonly params = compartmentParams();
+  private readonly definition = readJson('fhir/r4/compartmentdefinition-patient.json') as CompartmentDefinition;
+  private readonly sources = compartmentExpressions(this.definition);
+  private readonly params = compartmentParams(this.definition);
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
